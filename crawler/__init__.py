@@ -1,0 +1,1 @@
+"""newsflow: news ingestion pipeline (discover → fetch → extract → load → check)."""

@@ -1,0 +1,204 @@
+"""PostgreSQL access: connections, the embedded server, numbered migrations and named queries.
+
+SQL lives in ``sql/``: ``migrations/NNNN_name.sql`` are applied in order, each once, inside its own
+transaction, recorded with a sha256 checksum; ``queries/*.sql`` hold named queries
+(``-- name: upsert_articles``) that Python code fetches with :func:`query`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+
+from crawler.config import Config
+from crawler.errors import MigrationError
+
+LOGGER = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_NAME_RE = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+# Arbitrary constant: serialises concurrent migrators (pg_advisory_xact_lock key).
+_MIGRATION_LOCK_KEY = 0x6E657773  # "news"
+
+
+def sql_dir() -> Path:
+    """Where the ``sql/`` tree is: the source checkout, or ``NEWSFLOW_SQL_DIR`` in an image."""
+    override = os.environ.get("NEWSFLOW_SQL_DIR")
+    return Path(override) if override else SQL_DIR
+
+
+def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
+    """Start (or reuse) the embedded PostgreSQL in ``pgdata`` and return its URL.
+
+    The server keeps running after this process exits so that ``psql``, Airflow and later runs
+    share it; stop it with ``newsflow db stop``.
+    """
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    os.environ.setdefault("XDG_RUNTIME_DIR", _runtime_dir(pgdata))
+    import pgserver
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    if database != "postgres":
+        with psycopg2.connect(server.get_uri()) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+                if cur.fetchone() is None:
+                    # Identifier quoting via psycopg2.sql: database names cannot be bound.
+                    from psycopg2 import sql
+
+                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        conn.close()
+    return str(server.get_uri(database))
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded server in ``pgdata``; False if none was running."""
+    import pgserver
+
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    pgserver.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
+    return True
+
+
+def _runtime_dir(pgdata: Path) -> str:
+    path = pgdata.parent / "run"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(path)
+
+
+def database_url(config: Config) -> str:
+    """``DATABASE_URL`` if set, else the embedded server's URL."""
+    return config.database_url or embedded_database_url(config.pgdata)
+
+
+def connect(url: str) -> psycopg2.extensions.connection:
+    """Open a psycopg2 connection (autocommit off) with a recognisable application name."""
+    conn = psycopg2.connect(url, application_name="newsflow")
+    return conn
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits on success, rolls back on error and is always closed."""
+    conn = connect(url)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+@cache
+def _queries() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in sorted((sql_dir() / "queries").glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        marks = list(_NAME_RE.finditer(text))
+        for i, mark in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            name = mark.group(1)
+            if name in found:
+                raise MigrationError(f"{path.name}: query {name!r} defined twice")
+            found[name] = text[mark.end() : end].strip()
+    return found
+
+
+def query(name: str) -> str:
+    """The SQL text of the named query from ``sql/queries/*.sql``."""
+    try:
+        return _queries()[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r} in {sql_dir() / 'queries'}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered migration file."""
+
+    filename: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def migrations() -> list[Migration]:
+    """All migration files in order; refuses badly named files."""
+    out = []
+    for path in sorted((sql_dir() / "migrations").iterdir()):
+        if path.suffix != ".sql":
+            continue
+        if not _MIGRATION_RE.match(path.name):
+            raise MigrationError(f"{path.name}: migration files are named NNNN_snake_case.sql")
+        out.append(Migration(path.name, path.read_text(encoding="utf-8")))
+    return out
+
+
+def migrate(url: str) -> list[str]:
+    """Apply pending migrations in order, each in its own transaction; return the applied names."""
+    applied_now: list[str] = []
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            # Session lock held until the end: a second migrator waits, then finds nothing to do.
+            cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
+            cur.execute(query("create_migrations_table"))
+        conn.autocommit = False
+        for migration in migrations():
+            with conn, conn.cursor() as cur:
+                cur.execute(query("applied_migration"), {"filename": migration.filename})
+                row = cur.fetchone()
+                if row is not None:
+                    if row[0] != migration.checksum:
+                        raise MigrationError(
+                            f"{migration.filename} was changed after it was applied "
+                            f"(recorded sha256 {row[0][:12]}…, file {migration.checksum[:12]}…): "
+                            "add a new migration instead of editing an applied one"
+                        )
+                    continue
+                LOGGER.info("applying migration %s", migration.filename)
+                try:
+                    cur.execute(migration.sql)
+                except psycopg2.Error as exc:
+                    raise MigrationError(f"{migration.filename} failed: {exc}".strip()) from exc
+                cur.execute(
+                    query("record_migration"),
+                    {"filename": migration.filename, "checksum": migration.checksum},
+                )
+                applied_now.append(migration.filename)
+    finally:
+        conn.close()
+    return applied_now
+
+
+def migration_status(url: str) -> list[tuple[str, str]]:
+    """(filename, 'applied' | 'pending' | 'changed') for every migration file."""
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute(query("create_migrations_table"))
+        cur.execute(query("list_migrations"))
+        recorded = dict(cur.fetchall())
+    out = []
+    for m in migrations():
+        if m.filename not in recorded:
+            out.append((m.filename, "pending"))
+        elif recorded[m.filename] != m.checksum:
+            out.append((m.filename, "changed"))
+        else:
+            out.append((m.filename, "applied"))
+    return out

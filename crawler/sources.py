@@ -1,0 +1,221 @@
+"""Sources file: a YAML ``sources:`` list, validated strictly into :class:`Source` records.
+
+Every error names the source and the key, e.g. ``source 'nhk': key 'feeds': expected a list of URLs``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from crawler.errors import SourceConfigError
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_LANG_RE = re.compile(r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One news site to crawl, as declared in the sources file."""
+
+    name: str
+    language: str
+    allowed_domains: tuple[str, ...]
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    article_url_pattern: str | None = None
+    timezone: str | None = None  # the site's zone, for dates printed without one
+    max_articles: int | None = None  # cap on article pages fetched per run
+    follow_depth: int = 1  # listing pages: how many pagination/section hops beyond start_urls
+    download_delay: float | None = None  # seconds between requests to this site (Scrapy default 0)
+    concurrency: int | None = None  # concurrent requests to this site (Scrapy default 8)
+    revisit_hours: float | None = None  # refetch stored articles younger than this, once per run
+    enabled: bool = True
+
+    def is_article_url(self, url: str) -> bool:
+        """True if ``url`` is on an allowed domain and matches ``article_url_pattern``."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+            return False
+        # re caches compiled patterns, so this stays cheap per call.
+        return re.search(self.article_url_pattern or "", url) is not None
+
+    @property
+    def entry_points(self) -> tuple[str, ...]:
+        """All configured discovery URLs."""
+        return self.feeds + self.sitemaps + self.start_urls
+
+
+# key -> (validator, description used in messages)
+def _url_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of URLs")
+    for v in value:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {v!r}")
+    return tuple(value)
+
+
+def _domains(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a non-empty list of domain names")
+    out = []
+    for v in value:
+        d = v.strip().lower()
+        if not _DOMAIN_RE.match(d):
+            raise ValueError(f"not a domain name (no scheme, port or path): {v!r}")
+        out.append(d)
+    return tuple(out)
+
+
+def _pattern(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("expected a regular expression string")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+def _language(value: Any) -> str:
+    if not isinstance(value, str) or not _LANG_RE.match(value):
+        raise ValueError("expected an ISO 639-1 code such as 'ja' or 'zh-TW'")
+    return value
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str):
+        raise ValueError("expected an IANA zone name such as 'Asia/Tokyo'")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("expected a non-negative integer")
+    return value
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError("expected a non-negative number")
+    return float(value)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+_VALIDATORS = {
+    "name": None,  # checked separately: it names the source in every message
+    "language": _language,
+    "allowed_domains": _domains,
+    "feeds": _url_list,
+    "sitemaps": _url_list,
+    "start_urls": _url_list,
+    "article_url_pattern": _pattern,
+    "timezone": _timezone,
+    "max_articles": _positive_int,
+    "follow_depth": _positive_int,
+    "download_delay": _positive_number,
+    "concurrency": _positive_int,
+    "revisit_hours": _positive_number,
+    "enabled": _boolean,
+}
+_REQUIRED = ("name", "language", "allowed_domains")
+
+
+def parse_source(entry: Any, position: int) -> Source:
+    """Validate one entry of the ``sources:`` list."""
+    if not isinstance(entry, dict):
+        raise SourceConfigError(f"source #{position}: expected a mapping of keys, got {entry!r}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise SourceConfigError(
+            f"source #{position}: key 'name': expected lowercase letters, digits, '-' or '_', got {name!r}"
+        )
+    for key in entry:
+        if key not in _VALIDATORS:
+            known = ", ".join(sorted(_VALIDATORS))
+            raise SourceConfigError(f"source {name!r}: unknown key {key!r} (known keys: {known})")
+    for key in _REQUIRED:
+        if key not in entry:
+            raise SourceConfigError(f"source {name!r}: missing required key {key!r}")
+    values: dict[str, Any] = {"name": name}
+    for key, value in entry.items():
+        validator = _VALIDATORS[key]
+        if validator is None:
+            continue
+        try:
+            values[key] = validator(value)
+        except ValueError as exc:
+            raise SourceConfigError(f"source {name!r}: key {key!r}: {exc}") from None
+    source = Source(**values)
+    if not source.entry_points:
+        raise SourceConfigError(
+            f"source {name!r}: key 'feeds'/'sitemaps'/'start_urls': at least one discovery URL is needed"
+        )
+    for url in source.entry_points:
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host == d or host.endswith("." + d) for d in source.allowed_domains):
+            raise SourceConfigError(
+                f"source {name!r}: key 'allowed_domains': {url!r} is not on an allowed domain"
+            )
+    return source
+
+
+def parse_sources(data: Any, origin: str = "<sources>") -> list[Source]:
+    """Validate a whole parsed sources document."""
+    if not isinstance(data, dict) or set(data) != {"sources"}:
+        raise SourceConfigError(f"{origin}: expected one top-level key 'sources' holding a list")
+    entries = data["sources"]
+    if not isinstance(entries, list) or not entries:
+        raise SourceConfigError(f"{origin}: key 'sources': expected a non-empty list")
+    sources = [parse_source(entry, i + 1) for i, entry in enumerate(entries)]
+    seen: set[str] = set()
+    for s in sources:
+        if s.name in seen:
+            raise SourceConfigError(f"source {s.name!r}: key 'name': defined twice in {origin}")
+        seen.add(s.name)
+    return sources
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    """Read and validate a sources file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceConfigError(f"{path}: cannot read sources file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SourceConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_sources(data, str(path))
+
+
+def select_sources(sources: list[Source], names: list[str] | None) -> list[Source]:
+    """The enabled sources, or exactly the named ones (unknown names are an error)."""
+    if not names:
+        return [s for s in sources if s.enabled]
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise SourceConfigError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in names]

@@ -1,0 +1,50 @@
+-- name: start_crawl_run
+-- Open (or reopen, on a retry) the row of one source's run.
+INSERT INTO crawl_runs (source, run_id, started_at, status)
+VALUES (%(source)s, %(run_id)s, %(started_at)s, 'running')
+ON CONFLICT (source, run_id) DO UPDATE
+SET started_at = excluded.started_at, status = 'running', message = NULL;
+
+-- name: finish_crawl
+-- Record the crawl step's counts.
+UPDATE crawl_runs
+SET status = %(status)s,
+    crawled_at = %(crawled_at)s,
+    pages_fetched = %(pages_fetched)s,
+    errors = %(errors)s,
+    errors_by_class = %(errors_by_class)s,
+    crawl_stats = %(crawl_stats)s,
+    message = %(message)s,
+    -- the load step adds to these; URLs skipped as already stored count as unchanged
+    articles_new = 0,
+    articles_updated = 0,
+    articles_unchanged = %(known_skipped)s,
+    rejected = 0,
+    rejected_by_reason = '{}'
+WHERE source = %(source)s AND run_id = %(run_id)s;
+
+-- name: lock_crawl_run
+-- The load step's current counts, locked while it adds its own.
+SELECT articles_new, articles_updated, articles_unchanged, rejected, rejected_by_reason
+FROM crawl_runs
+WHERE source = %(source)s AND run_id = %(run_id)s
+FOR UPDATE;
+
+-- name: finish_load
+-- Record the load step's counts (added to those of an earlier attempt of the same run).
+UPDATE crawl_runs
+SET status = 'succeeded',
+    finished_at = %(finished_at)s,
+    articles_new = %(articles_new)s,
+    articles_updated = %(articles_updated)s,
+    articles_unchanged = %(articles_unchanged)s,
+    rejected = %(rejected)s,
+    rejected_by_reason = %(rejected_by_reason)s
+WHERE source = %(source)s AND run_id = %(run_id)s;
+
+-- name: get_crawl_run
+-- One source's run with all its counts.
+SELECT source, run_id, status, pages_fetched, articles_new, articles_updated, articles_unchanged,
+       rejected, errors, rejected_by_reason, errors_by_class, message
+FROM crawl_runs
+WHERE source = %(source)s AND run_id = %(run_id)s;

@@ -1,0 +1,65 @@
+-- name: known_urls
+-- Article-like URLs of a source already fetched, less those due for a revisit
+-- (articles published, or fetched when undated, within revisit_hours of as_of).
+SELECT r.url
+FROM raw_pages AS r
+LEFT JOIN articles AS a ON a.url = r.article_url
+WHERE r.source = %(source)s
+  AND NOT (
+      %(revisit_hours)s::float8 IS NOT NULL
+      AND r.state = 'article'
+      AND coalesce(a.published_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
+  );
+
+-- name: upsert_raw_pages
+-- Store fetched pages (gzip HTML); a refetched page is queued for extraction again.
+INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_type, encoding,
+                       html_gzip, body_sha256, state, reject_reason, processed_at)
+VALUES %s
+ON CONFLICT (url) DO UPDATE
+SET source = excluded.source,
+    run_id = excluded.run_id,
+    fetched_at = excluded.fetched_at,
+    http_status = excluded.http_status,
+    content_type = excluded.content_type,
+    encoding = excluded.encoding,
+    html_gzip = excluded.html_gzip,
+    body_sha256 = excluded.body_sha256,
+    state = excluded.state,
+    reject_reason = excluded.reject_reason,
+    processed_at = excluded.processed_at;
+
+-- name: clear_fetch_errors
+-- A URL fetched successfully has no error any more.
+DELETE FROM fetch_errors WHERE url = ANY(%(urls)s);
+
+-- name: upsert_fetch_errors
+-- Record failed fetches, counting attempts per URL.
+INSERT INTO fetch_errors (url, source, run_id, http_status, error_class, message, first_try_at, last_try_at)
+VALUES %s
+ON CONFLICT (url) DO UPDATE
+SET run_id = excluded.run_id,
+    http_status = excluded.http_status,
+    error_class = excluded.error_class,
+    message = excluded.message,
+    attempts = fetch_errors.attempts + 1,
+    last_try_at = excluded.last_try_at;
+
+-- name: pending_pages
+-- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL).
+SELECT url, html_gzip, encoding, reject_reason
+FROM raw_pages
+WHERE source = %(source)s AND state = 'pending' AND url > %(after)s
+ORDER BY url
+LIMIT %(limit)s;
+
+-- name: mark_pages
+-- Record the outcome of extraction for a batch of pages: (url, state, reject_reason, article_url).
+UPDATE raw_pages AS r
+SET state = v.state, reject_reason = v.reject_reason, article_url = v.article_url, processed_at = now()
+FROM (VALUES %s) AS v (url, state, reject_reason, article_url)
+WHERE r.url = v.url;
+
+-- name: raw_page
+-- One stored page, for re-extraction and inspection.
+SELECT url, source, html_gzip, encoding, fetched_at FROM raw_pages WHERE url = %(url)s;

@@ -1,0 +1,107 @@
+"""Migrations (ordered, once, checksummed, serialised) and named queries."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from crawler import db
+from crawler.errors import MigrationError
+
+
+@pytest.fixture
+def empty_db(pg_server_url: str) -> Iterator[str]:
+    name = f"mig_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(pg_server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, query = pg_server_url.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    yield url
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin.close()
+
+
+def test_migrations_apply_once_in_order(empty_db: str) -> None:
+    names = [m.filename for m in db.migrations()]
+    assert names == sorted(names) and names[0].startswith("0001_")
+    assert db.migrate(empty_db) == names
+    assert db.migrate(empty_db) == []
+    assert db.migration_status(empty_db) == [(n, "applied") for n in names]
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('articles'), to_regclass('crawl_runs'), to_regclass('sources')")
+        assert all(cur.fetchone())
+
+
+def test_changed_migration_is_refused(empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), copy)
+    monkeypatch.setattr(db, "SQL_DIR", copy)
+    db.migrate(empty_db)
+    first = sorted((copy / "migrations").glob("*.sql"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert ("0001_initial.sql", "changed") in db.migration_status(empty_db)
+    with pytest.raises(MigrationError, match="was changed after it was applied"):
+        db.migrate(empty_db)
+
+
+def test_failed_migration_rolls_back_and_is_not_recorded(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), copy)
+    (copy / "migrations" / "9999_broken.sql").write_text(
+        "CREATE TABLE half_done (x int);\nSELECT no_such_function();\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(db, "SQL_DIR", copy)
+    with pytest.raises(MigrationError, match="9999_broken.sql failed"):
+        db.migrate(empty_db)
+    status = dict(db.migration_status(empty_db))
+    assert status["9999_broken.sql"] == "pending"
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('half_done')")
+        assert cur.fetchone() == (None,)
+
+
+def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), copy)
+    (copy / "migrations" / "2_Oops.sql").write_text("SELECT 1;", encoding="utf-8")
+    monkeypatch.setattr(db, "SQL_DIR", copy)
+    with pytest.raises(MigrationError, match="NNNN_snake_case"):
+        db.migrations()
+
+
+def test_concurrent_migrators_do_not_collide(empty_db: str) -> None:
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(db.migrate(empty_db))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    applied = [name for r in results for name in r]
+    assert sorted(applied) == [m.filename for m in db.migrations()], "each migration applied exactly once"
+
+
+def test_named_queries_load() -> None:
+    assert "ON CONFLICT (url)" in db.query("upsert_articles")
+    with pytest.raises(KeyError, match="no query named"):
+        db.query("nope")

@@ -1,0 +1,95 @@
+"""The sources file: strict validation, and every entry of the default file is valid."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.config import DEFAULT_SOURCES
+from crawler.errors import SourceConfigError
+from crawler.sources import load_sources, parse_sources, select_sources
+
+GOOD = {
+    "name": "example",
+    "language": "ja",
+    "allowed_domains": ["example.jp"],
+    "feeds": ["https://example.jp/rss.xml"],
+    "article_url_pattern": r"/articles/\d+",
+}
+
+
+def _doc(**overrides: object) -> dict[str, object]:
+    entry = {**GOOD, **overrides}
+    return {"sources": [{k: v for k, v in entry.items() if v is not None}]}
+
+
+def test_valid_source_parses() -> None:
+    (source,) = parse_sources(_doc(timezone="Asia/Tokyo", revisit_hours=48))
+    assert source.name == "example"
+    assert source.allowed_domains == ("example.jp",)
+    assert source.is_article_url("https://example.jp/articles/12")
+    assert source.is_article_url("https://www.example.jp/articles/12")
+    assert not source.is_article_url("https://example.jp/tag/news")
+    assert not source.is_article_url("https://evil.example/articles/12")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"colour": "red"}, "source 'example': unknown key 'colour'"),
+        ({"language": "Japanese"}, "source 'example': key 'language'"),
+        ({"allowed_domains": "example.jp"}, "source 'example': key 'allowed_domains'"),
+        ({"allowed_domains": ["https://example.jp/"]}, "source 'example': key 'allowed_domains'"),
+        ({"feeds": ["ftp://example.jp/rss"]}, "source 'example': key 'feeds'"),
+        ({"feeds": ["https://other.jp/rss"]}, "source 'example': key 'allowed_domains'"),
+        ({"article_url_pattern": "(unclosed"}, "source 'example': key 'article_url_pattern'"),
+        ({"timezone": "Mars/Olympus"}, "source 'example': key 'timezone'"),
+        ({"max_articles": -1}, "source 'example': key 'max_articles'"),
+        ({"enabled": "yes"}, "source 'example': key 'enabled'"),
+        ({"language": None}, "source 'example': missing required key 'language'"),
+        ({"feeds": None}, "at least one discovery URL"),
+        ({"name": "Bad Name"}, "key 'name'"),
+    ],
+    ids=lambda v: str(v)[:40] if isinstance(v, dict) else "",
+)
+def test_bad_values_name_source_and_key(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(SourceConfigError, match=re.escape(message)):
+        parse_sources(_doc(**overrides))
+
+
+def test_document_shape_and_duplicates(tmp_path: Path) -> None:
+    with pytest.raises(SourceConfigError, match="top-level key 'sources'"):
+        parse_sources({"feeds": []})
+    with pytest.raises(SourceConfigError, match="defined twice"):
+        parse_sources({"sources": [GOOD, GOOD]})
+    bad_yaml = tmp_path / "s.yaml"
+    bad_yaml.write_text("sources: [\n", encoding="utf-8")
+    with pytest.raises(SourceConfigError, match="not valid YAML"):
+        load_sources(bad_yaml)
+    with pytest.raises(SourceConfigError, match="cannot read"):
+        load_sources(tmp_path / "missing.yaml")
+
+
+def test_select_sources() -> None:
+    sources = parse_sources({"sources": [GOOD, {**GOOD, "name": "off", "enabled": False}]})
+    assert [s.name for s in select_sources(sources, None)] == ["example"]
+    assert [s.name for s in select_sources(sources, ["off"])] == ["off"]
+    with pytest.raises(SourceConfigError, match="unknown source"):
+        select_sources(sources, ["nope"])
+
+
+_DEFAULT = yaml.safe_load(DEFAULT_SOURCES.read_text(encoding="utf-8"))["sources"]
+
+
+@pytest.mark.parametrize("entry", _DEFAULT, ids=[e["name"] for e in _DEFAULT])
+def test_default_sources_are_valid(entry: dict[str, object]) -> None:
+    (source,) = parse_sources({"sources": [entry]})
+    assert source.article_url_pattern, f"source {source.name!r} has no article_url_pattern"
+
+
+def test_default_file_ships_storm_media_japan() -> None:
+    names = {s.name for s in load_sources(DEFAULT_SOURCES)}
+    assert "storm-media-jp" in names
