@@ -1,0 +1,59 @@
+# newsflow: `make run` ingests the default sources, `make test` runs the test suite.
+# Only Python >= 3.11 and make are needed: uv is bootstrapped into .tools/ when missing,
+# and the locked environment (uv.lock) is installed into .venv/.
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+export UV_COMPILE_BYTECODE := 1
+export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: help setup run demo test lint airflow airflow-stop db-url clean
+
+help:
+	@echo "make run       crawl every source in the default sources file into PostgreSQL"
+	@echo "make demo      the same against the bundled demo site on 127.0.0.1 (offline)"
+	@echo "make test      the whole test suite"
+	@echo "make lint      ruff"
+	@echo "make airflow   Airflow 3 locally: UI on http://127.0.0.1:8080 (make airflow-stop)"
+	@echo "make db-url    print the database URL (psql \"\$$(make -s db-url)\")"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@mkdir -p -m 700 $(XDG_RUNTIME_DIR)
+	@touch $@
+
+setup: .venv/.synced
+
+run: setup
+	$(RUN) newsflow run
+
+demo: setup
+	$(RUN) newsflow demo
+
+test: setup
+	$(RUN) pytest
+
+lint: setup
+	$(RUN) ruff check crawler dags tests
+	$(RUN) ruff format --check crawler dags tests
+
+airflow: setup
+	$(RUN) python -m crawler.airflow_local
+
+airflow-stop: setup
+	$(RUN) python -m crawler.airflow_local --stop
+
+db-url: setup
+	@$(RUN) newsflow db url
+
+clean:
+	-$(RUN) newsflow db stop
+	rm -rf .venv .tools .newsflow

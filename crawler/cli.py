@@ -1,0 +1,224 @@
+"""The ``newsflow`` command: argparse in, calls into the pipeline out (no logic here)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+from crawler.config import Config, load_config
+from crawler.errors import NewsflowError
+
+LOGGER = logging.getLogger("crawler.cli")
+
+
+def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> None:
+    handlers: list[logging.Handler] = []
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    else:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    for noisy in ("pgserver", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _database_url(config: Config) -> str:
+    from crawler.db import database_url, migrate
+
+    url = database_url(config)
+    migrate(url)
+    return url
+
+
+# run -------------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from crawler.progress import Progress
+    from crawler.run import check_step, crawl_step, load_step, new_run_id
+    from crawler.sources import load_sources, select_sources
+
+    sources_path: Path = args.sources or config.sources_path
+    sources = select_sources(load_sources(sources_path), args.source)
+    run_id = new_run_id()
+    progress = Progress([s.name for s in sources])
+    log_dir = config.home / "logs" / run_id
+    if progress.live:
+        _setup_logging(log_file=log_dir / "newsflow.log")
+    url = _database_url(config)
+    load_lock = threading.Lock()  # extraction uses every core: one source's load at a time
+    print(f"run {run_id}: {len(sources)} source(s) from {sources_path}", file=sys.stderr)
+
+    def one(source_name: str) -> tuple[str, object]:
+        source = next(s for s in sources if s.name == source_name)
+        try:
+            progress.update(source.name, "crawling")
+            crawl_step(
+                source,
+                sources_path=sources_path,
+                database_url=url,
+                run_id=run_id,
+                log_file=log_dir / f"{source.name}.crawl.log" if progress.live else None,
+                on_progress=progress.on_crawl_event(source.name),
+            )
+            progress.update(source.name, "extracting and loading")
+            with load_lock:
+                counts = load_step(source, database_url=url, run_id=run_id, workers=config.extract_workers)
+            failed = check_step(source, database_url=url, run_id=run_id)
+            status = "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)
+            progress.update(
+                source.name,
+                f"done: fetched {counts.pages_fetched}, new {counts.articles_new}, "
+                f"updated {counts.articles_updated}, unchanged {counts.articles_unchanged}, "
+                f"rejected {counts.rejected}, errors {counts.errors} ({status})",
+            )
+            return status, counts
+        except NewsflowError as exc:
+            progress.update(source.name, f"FAILED: {exc}")
+            return f"failed: {exc}", None
+
+    with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        results = list(pool.map(one, [s.name for s in sources]))
+    _print_summary([s.name for s in sources], results)
+    return 0 if all(status == "ok" for status, _ in results) else 1
+
+
+def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
+    header = ("source", "fetched", "new", "updated", "unchanged", "rejected", "errors", "status")
+    rows = [header]
+    for name, (status, counts) in zip(names, results, strict=True):
+        if counts is None:
+            rows.append((name, "-", "-", "-", "-", "-", "-", status))
+            continue
+        c = asdict(counts)  # type: ignore[call-overload]
+        rows.append(
+            (
+                name,
+                *(str(c[k]) for k in ("pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "rejected", "errors")),
+                status,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(widths))]
+        print("  ".join(cells) + "  " + r[-1])
+    for name, (_, counts) in zip(names, results, strict=True):
+        if counts is not None and (counts.rejected_by_reason or counts.errors_by_class):  # type: ignore[attr-defined]
+            print(f"  {name}: rejected {counts.rejected_by_reason} errors {counts.errors_by_class}")  # type: ignore[attr-defined]
+
+
+# demo ------------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from crawler.demo.server import DemoSite, site_dir
+    from crawler.demo_sources import write_demo_sources
+
+    with DemoSite(site_dir(), port=args.port) as site:
+        sources_file = write_demo_sources(site.base_url, config.home / "demo_sources.yaml")
+        print(f"demo site on {site.base_url}", file=sys.stderr)
+        run_args = argparse.Namespace(sources=sources_file, source=None, parallel=1)
+        return cmd_run(run_args, config)
+
+
+# db --------------------------------------------------------------------------------------------
+
+
+def cmd_db(args: argparse.Namespace, config: Config) -> int:
+    from crawler.db import database_url, migrate, migration_status, stop_embedded
+
+    if args.db_command == "stop":
+        if config.database_url:
+            print("DATABASE_URL is set: newsflow does not manage that server", file=sys.stderr)
+            return 1
+        print("stopped" if stop_embedded(config.pgdata) else "not running", file=sys.stderr)
+        return 0
+    url = database_url(config)
+    if args.db_command == "url":
+        print(url)
+    elif args.db_command == "migrate":
+        applied = migrate(url)
+        print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
+    elif args.db_command == "status":
+        for name, state in migration_status(url):
+            print(f"{state:8} {name}")
+    return 0
+
+
+# extract ---------------------------------------------------------------------------------------
+
+
+def cmd_extract(args: argparse.Namespace, config: Config) -> int:
+    from crawler.extract import extract
+    from crawler.models import Rejection
+
+    for name in args.files:
+        html = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        url = args.url or (Path(name).resolve().as_uri() if name != "-" else "about:blank")
+        result = extract(html, url)
+        if isinstance(result, Rejection):
+            record: dict[str, object] = {"file": name, "rejected": result.reason, "detail": result.detail}
+        else:
+            record = {"file": name, **asdict(result)}
+        print(json.dumps(record, ensure_ascii=False, default=_json_default))
+    return 0
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return,attr-defined]
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# parser ----------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``newsflow``."""
+    parser = argparse.ArgumentParser(prog="newsflow", description="Scheduled news ingestion into PostgreSQL.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="crawl, extract and load every (or the named) source once")
+    run.add_argument("--sources", type=Path, help="sources YAML (default: $NEWSFLOW_SOURCES or the packaged file)")
+    run.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    run.add_argument("--parallel", type=int, default=4, help="sources crawled at once (default 4)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="run against the bundled demo news site on 127.0.0.1")
+    demo.add_argument("--port", type=int, default=8765, help="port of the demo site (default 8765)")
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database: migrate, url, status, stop")
+    db.add_argument("db_command", choices=("migrate", "url", "status", "stop"))
+    db.set_defaults(func=cmd_db)
+
+    ex = sub.add_parser("extract", help="extract articles from HTML files; one JSON object per line")
+    ex.add_argument("files", nargs="+", metavar="FILE", help="HTML file, or - for stdin")
+    ex.add_argument("--url", help="the page's URL (for canonical URL and relative links)")
+    ex.set_defaults(func=cmd_extract)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsflow`` console script."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(logging.DEBUG if args.verbose else logging.INFO)
+    config = load_config()
+    try:
+        return int(args.func(args, config))
+    except NewsflowError as exc:
+        print(f"newsflow: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

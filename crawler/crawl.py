@@ -1,0 +1,218 @@
+"""Crawl one source with Scrapy in a child process (``python -m crawler.crawl``).
+
+Twisted's reactor cannot be restarted, and Airflow runs tasks inside long-lived processes, so
+every crawl runs in a fresh interpreter. The child writes pages straight to PostgreSQL and
+reports on stdout with JSON lines: ``{"event": "progress", ...}`` about once a second and one
+``{"event": "done", ...}`` at the end. Its log (stderr) goes to a file or to our logger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from crawler.errors import CrawlError
+from crawler.sources import Source, load_sources, select_sources
+
+LOGGER = logging.getLogger(__name__)
+CHILD_LOGGER = logging.getLogger("crawler.crawl.child")
+
+_PROGRESS_INTERVAL = 1.0  # seconds between progress lines from the child
+
+
+@dataclass(slots=True)
+class CrawlResult:
+    """What the crawl child reported."""
+
+    pages_fetched: int = 0
+    discovered: int = 0
+    known_skipped: int = 0
+    errors_by_class: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(self.errors_by_class.values())
+
+    @classmethod
+    def from_stats(cls, stats: dict[str, Any]) -> CrawlResult:
+        prefix = "newsflow/errors/"
+        return cls(
+            pages_fetched=int(stats.get("newsflow/pages_fetched", 0)),
+            discovered=sum(int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")),
+            known_skipped=int(stats.get("newsflow/known_skipped", 0)),
+            errors_by_class={k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)},
+            stats=stats,
+        )
+
+
+def source_settings(source: Source, *, database_url: str, run_id: str, contact_url: str) -> dict[str, Any]:
+    """Scrapy settings for one source: the project's settings plus the source's politeness."""
+    from crawler import settings as base
+
+    values: dict[str, Any] = {k: getattr(base, k) for k in dir(base) if k.isupper()}
+    values["USER_AGENT"] = f"newsflow/0.1 (+{contact_url})"
+    if source.download_delay is not None:
+        values["DOWNLOAD_DELAY"] = source.download_delay
+        values["AUTOTHROTTLE_START_DELAY"] = max(source.download_delay, 0.01)
+    if source.concurrency is not None:
+        values["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
+    values["EXTENSIONS"] = {"crawler.crawl.ProgressReporter": 500}
+    values["NEWSFLOW_DATABASE_URL"] = database_url
+    values["NEWSFLOW_RUN_ID"] = run_id
+    return values
+
+
+class ProgressReporter:
+    """Scrapy extension: prints the crawl's counters as a JSON line on stdout every second."""
+
+    def __init__(self, crawler: Any) -> None:
+        from scrapy import signals
+
+        self.crawler = crawler
+        self.task: Any = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ProgressReporter:
+        return cls(crawler)
+
+    def opened(self) -> None:
+        from twisted.internet import task
+
+        self.task = task.LoopingCall(self.report)
+        self.task.start(_PROGRESS_INTERVAL, now=False)
+
+    def closed(self) -> None:
+        if self.task is not None and self.task.running:
+            self.task.stop()
+
+    def report(self) -> None:
+        stats = self.crawler.stats.get_stats()
+        result = CrawlResult.from_stats(stats)
+        _emit({"event": "progress", "fetched": result.pages_fetched, "discovered": result.discovered, "errors": result.errors})
+
+
+def _emit(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _child_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=__doc__)
+    parser.add_argument("--sources", required=True, type=Path)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--run-id", required=True)
+    args = parser.parse_args(argv)
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.config import load_config
+    from crawler.db import connect
+    from crawler.load import known_urls
+    from crawler.spiders.news import NewsSpider
+
+    config = load_config()
+    if not config.database_url:
+        parser.error("DATABASE_URL must be set for the crawl child")
+    (source,) = select_sources(load_sources(args.sources), [args.source])
+    conn = connect(config.database_url)
+    try:
+        known = known_urls(conn, source, datetime.now(UTC))
+    finally:
+        conn.close()
+    settings = source_settings(
+        source, database_url=config.database_url, run_id=args.run_id, contact_url=config.contact_url
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, source=source, known_urls=known)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    _emit({"event": "done", "stats": stats})
+    return 0
+
+
+def crawl_source(
+    source: Source,
+    *,
+    sources_path: Path,
+    database_url: str,
+    run_id: str,
+    log_file: Path | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float | None = None,
+) -> CrawlResult:
+    """Run the crawl child for ``source`` and return what it reported.
+
+    Its log goes to ``log_file`` if given, else line by line to this module's logger (so it
+    shows in an Airflow task log). Raises :class:`CrawlError` if the child fails.
+    """
+    env = dict(os.environ, DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "crawler.crawl", "--sources", str(sources_path), "--source", source.name, "--run-id", run_id]
+    log_handle: IO[str] | None = None
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_handle = log_file.open("a", encoding="utf-8")
+    tail: list[str] = []
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        reader = threading.Thread(target=_drain_log, args=(proc.stderr, log_handle, tail), daemon=True)
+        reader.start()
+        done: dict[str, Any] | None = None
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                CHILD_LOGGER.info("%s", line.rstrip())
+                continue
+            if event.get("event") == "done":
+                done = event
+            elif on_progress is not None:
+                on_progress(event)
+        code = proc.wait(timeout=timeout)
+        reader.join(timeout=5)
+    finally:
+        if log_handle is not None:
+            log_handle.close()
+    if code != 0 or done is None:
+        detail = " | ".join(tail[-5:]) or "no output"
+        raise CrawlError(f"source {source.name!r}: crawl process exited with {code}: {detail}")
+    return CrawlResult.from_stats(done["stats"])
+
+
+def _drain_log(stream: IO[str], log_handle: IO[str] | None, tail: list[str]) -> None:
+    for line in stream:
+        line = line.rstrip("\n")
+        if log_handle is not None:
+            log_handle.write(line + "\n")
+        else:
+            CHILD_LOGGER.info("%s", line)
+        tail.append(line)
+        if len(tail) > 50:
+            del tail[:25]
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main())

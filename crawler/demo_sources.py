@@ -1,0 +1,35 @@
+"""The sources file for the bundled demo site, written for the port it is served on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+DEMO_SOURCE_NAME = "demo-daily"
+
+
+def demo_sources(base_url: str) -> dict[str, object]:
+    """A sources document with one source discovering the demo site through feeds, sitemaps and listings."""
+    host = base_url.split("//", 1)[1].split(":", 1)[0].split("/", 1)[0]
+    return {
+        "sources": [
+            {
+                "name": DEMO_SOURCE_NAME,
+                "language": "en",
+                "allowed_domains": [host],
+                "feeds": [f"{base_url}/feed.xml", f"{base_url}/atom.xml"],
+                "sitemaps": [f"{base_url}/sitemap_index.xml"],
+                "start_urls": [f"{base_url}/section/world/index.html"],
+                "article_url_pattern": r"/news/\d{4}/\d{2}/\d{2}/",
+                "download_delay": 0,
+            }
+        ]
+    }
+
+
+def write_demo_sources(base_url: str, path: Path) -> Path:
+    """Write :func:`demo_sources` to ``path`` and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(demo_sources(base_url), sort_keys=False), encoding="utf-8")
+    return path

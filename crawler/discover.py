@@ -1,0 +1,151 @@
+"""Discovery: feed, sitemap and listing-page bytes → candidate URLs (pure functions, no network).
+
+Sitemaps are parsed with Scrapy's own :class:`scrapy.utils.sitemap.Sitemap` (sitemap indexes,
+news sitemaps, alternates) and gunzipped with :func:`scrapy.utils.gz.gunzip` under a size limit.
+Feeds (RSS 0.9x/1.0/2.0 and Atom) are read with lxml in recover mode: Scrapy ships no parser
+that returns links *and* dates of both formats, so the few XPath lines below are ours.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urljoin
+
+import courlan
+import lxml.etree
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed sitemap
+
+_PAGINATION_WORDS = ("next", "older", "more", "次へ", "次のページ", "下一頁", "下一页", "下頁", "다음")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A URL found by discovery, with the date its listing gave it (if any)."""
+
+    url: str
+    lastmod: datetime | None = None
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form used for every stored or compared URL (courlan: tracking params, case, fragment)."""
+    try:
+        return str(courlan.normalize_url(url, strict=True))
+    except (ValueError, TypeError):
+        return url.split("#", 1)[0]
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def maybe_gunzip(body: bytes) -> bytes:
+    """Decompress a gzipped sitemap or feed body (by magic number), bounded by MAX_SITEMAP_BYTES."""
+    if body[:2] == b"\x1f\x8b":
+        return gunzip(body, max_size=MAX_SITEMAP_BYTES)
+    return body
+
+
+def sitemap_entries(body: bytes) -> tuple[Literal["urlset", "sitemapindex", "invalid"], list[Candidate]]:
+    """Parse a (possibly gzipped) sitemap or sitemap index into candidates.
+
+    News sitemaps give ``news:publication_date``; it is preferred over ``lastmod``.
+    """
+    body = maybe_gunzip(body)
+    try:
+        sitemap = Sitemap(body)
+    except (lxml.etree.XMLSyntaxError, StopIteration, ValueError):
+        return "invalid", []
+    if sitemap.type not in ("urlset", "sitemapindex"):
+        return "invalid", []
+    news_dates = _news_publication_dates(body) if b"publication_date" in body else {}
+    out = []
+    for entry in sitemap:
+        loc = entry.get("loc", "").strip()
+        if not loc:
+            continue
+        date = news_dates.get(loc) or _parse_date(entry.get("lastmod"))
+        out.append(Candidate(loc, date))
+    return sitemap.type, out  # type: ignore[return-value]
+
+
+def _news_publication_dates(body: bytes) -> dict[str, datetime]:
+    # Scrapy's Sitemap flattens <news:news> to an empty string, losing the publication date.
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = lxml.etree.fromstring(body, parser)
+    except lxml.etree.XMLSyntaxError:
+        return {}
+    if root is None:
+        return {}
+    dates: dict[str, datetime] = {}
+    for url in root.iterfind("{*}url"):
+        loc = url.findtext("{*}loc")
+        pub = url.findtext("{*}news/{*}publication_date")
+        parsed = _parse_date(pub)
+        if loc and parsed:
+            dates[loc.strip()] = parsed
+    return dates
+
+
+def feed_entries(body: bytes, base_url: str) -> list[Candidate] | None:
+    """Links of an RSS or Atom feed with their dates; None if the body is not a feed."""
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    try:
+        root = lxml.etree.fromstring(maybe_gunzip(body), parser)
+    except lxml.etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    tag = lxml.etree.QName(root).localname.lower()
+    out: list[Candidate] = []
+    if tag in ("rss", "rdf"):
+        for item in root.iterfind(".//{*}item"):
+            link = (item.findtext("{*}link") or "").strip()
+            if not link:
+                guid = item.find("{*}guid")
+                if guid is not None and (guid.get("isPermaLink", "true") != "false"):
+                    link = (guid.text or "").strip()
+            date = _parse_date(item.findtext("{*}pubDate") or item.findtext("{*}date"))
+            if link:
+                out.append(Candidate(urljoin(base_url, link), date))
+        return out
+    if tag == "feed":
+        for entry in root.iterfind("{*}entry"):
+            href = None
+            for link in entry.iterfind("{*}link"):
+                if link.get("rel", "alternate") == "alternate" and link.get("href"):
+                    href = link.get("href")
+                    break
+            date = _parse_date(entry.findtext("{*}published") or entry.findtext("{*}updated"))
+            if href:
+                out.append(Candidate(urljoin(base_url, href), date))
+        return out
+    return None
+
+
+def is_pagination_link(rel: str | None, text: str | None) -> bool:
+    """True for ``rel=next`` links and links whose text reads "next"/"次へ"/"下一頁"/"다음"…."""
+    if rel and "next" in rel.lower().split():
+        return True
+    t = (text or "").strip().lower()
+    return bool(t) and len(t) <= 20 and any(w in t for w in _PAGINATION_WORDS)

@@ -1,0 +1,176 @@
+"""One source's run, step by step: crawl → load → check, each recorded in ``crawl_runs``.
+
+The CLI and the Airflow DAG call the same three functions; steps exchange data only through
+PostgreSQL, so each may run on a different worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from psycopg2.extras import Json
+
+from crawler.check import CheckResult, run_checks
+from crawler.crawl import CrawlResult, crawl_source
+from crawler.db import query, transaction
+from crawler.errors import CrawlError
+from crawler.load import load_pending, sync_sources
+from crawler.models import RunCounts
+from crawler.sources import Source
+
+LOGGER = logging.getLogger(__name__)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A run id for runs started outside Airflow: ``manual__<UTC time>__<random>``."""
+    now = now or datetime.now(UTC)
+    return f"manual__{now:%Y%m%dT%H%M%S}__{uuid.uuid4().hex[:6]}"
+
+
+def crawl_step(
+    source: Source,
+    *,
+    sources_path: Path,
+    database_url: str,
+    run_id: str,
+    log_file: Path | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> CrawlResult:
+    """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all."""
+    with transaction(database_url) as conn, conn.cursor() as cur:
+        sync_sources(conn, [source])
+        cur.execute(query("start_crawl_run"), {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)})
+    try:
+        result = crawl_source(
+            source,
+            sources_path=sources_path,
+            database_url=database_url,
+            run_id=run_id,
+            log_file=log_file,
+            on_progress=on_progress,
+        )
+    except CrawlError as exc:
+        _finish_crawl(database_url, source, run_id, CrawlResult(), "failed", str(exc))
+        raise
+    if result.discovered == 0 and result.errors > 0:
+        message = (
+            f"source {source.name!r}: no article URL discovered and {result.errors} error(s): "
+            + ", ".join(f"{k}={v}" for k, v in sorted(result.errors_by_class.items()))
+        )
+        _finish_crawl(database_url, source, run_id, result, "failed", message)
+        raise CrawlError(message)
+    _finish_crawl(database_url, source, run_id, result, "crawled", None)
+    LOGGER.info(
+        "source=%s crawled: discovered=%d fetched=%d known_skipped=%d errors=%d %s",
+        source.name,
+        result.discovered,
+        result.pages_fetched,
+        result.known_skipped,
+        result.errors,
+        dict(result.errors_by_class),
+    )
+    return result
+
+
+def _finish_crawl(
+    database_url: str, source: Source, run_id: str, result: CrawlResult, status: str, message: str | None
+) -> None:
+    with transaction(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            query("finish_crawl"),
+            {
+                "source": source.name,
+                "run_id": run_id,
+                "status": status,
+                "crawled_at": datetime.now(UTC),
+                "pages_fetched": result.pages_fetched,
+                "errors": result.errors,
+                "errors_by_class": Json(result.errors_by_class),
+                "crawl_stats": Json(result.stats, dumps=lambda o: _json_dumps(o)),
+                "message": message,
+                "known_skipped": result.known_skipped,
+            },
+        )
+
+
+def _json_dumps(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, default=str)
+
+
+def load_step(source: Source, *, database_url: str, run_id: str, workers: int = 1) -> RunCounts:
+    """Extract the source's pending pages, upsert articles, and record the counts."""
+    with transaction(database_url) as conn:
+        counts = load_pending(conn, source, run_id, workers=workers)
+    with transaction(database_url) as conn, conn.cursor() as cur:
+        cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
+        row = cur.fetchone()
+        if row is None:
+            raise CrawlError(f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first")
+        new, updated, unchanged, _rejected, by_reason = row
+        reasons = Counter(by_reason) + counts.rejected_by_reason
+        cur.execute(
+            query("finish_load"),
+            {
+                "source": source.name,
+                "run_id": run_id,
+                "finished_at": datetime.now(UTC),
+                "articles_new": new + counts.new,
+                "articles_updated": updated + counts.updated,
+                "articles_unchanged": unchanged + counts.unchanged,
+                "rejected": sum(reasons.values()),
+                "rejected_by_reason": Json(dict(reasons)),
+            },
+        )
+    run = get_run_counts(database_url, source.name, run_id)
+    LOGGER.info(
+        "source=%s loaded: new=%d updated=%d unchanged=%d rejected=%d %s",
+        source.name,
+        run.articles_new,
+        run.articles_updated,
+        run.articles_unchanged,
+        run.rejected,
+        run.rejected_by_reason,
+    )
+    return run
+
+
+def check_step(source: Source, *, database_url: str, run_id: str) -> list[CheckResult]:
+    """Run the data-quality checks for the source's run; returns the failed ones (logged)."""
+    with transaction(database_url) as conn:
+        results = run_checks(conn, source.name, run_id)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        LOGGER.warning("source=%s check failed: %s", source.name, r.describe())
+    if not failed:
+        LOGGER.info("source=%s checks passed: %s", source.name, ", ".join(r.name for r in results))
+    return failed
+
+
+def get_run_counts(database_url: str, source: str, run_id: str) -> RunCounts:
+    """The ``crawl_runs`` row of one source's run."""
+    with transaction(database_url) as conn, conn.cursor() as cur:
+        cur.execute(query("get_crawl_run"), {"source": source, "run_id": run_id})
+        row = cur.fetchone()
+    if row is None:
+        raise CrawlError(f"source {source!r}: no crawl_runs row for run {run_id!r}")
+    (_, _, _status, fetched, new, updated, unchanged, rejected, errors, by_reason, by_class, _msg) = row
+    return RunCounts(
+        source=source,
+        run_id=run_id,
+        pages_fetched=fetched,
+        articles_new=new,
+        articles_updated=updated,
+        articles_unchanged=unchanged,
+        rejected=rejected,
+        errors=errors,
+        rejected_by_reason=dict(by_reason),
+        errors_by_class=dict(by_class),
+    )

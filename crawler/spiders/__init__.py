@@ -1,0 +1,1 @@
+"""Scrapy spiders of newsflow: one generic spider driven by a source entry."""

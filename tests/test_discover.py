@@ -1,0 +1,90 @@
+"""Discovery parsers on in-memory bytes: feeds, sitemaps (index, news, gzip), pagination, URLs."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime, timedelta, timezone
+
+from crawler.discover import feed_entries, is_pagination_link, normalize_url, sitemap_entries
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>https://ex.jp/articles/1?utm_source=rss</link>
+<pubDate>Fri, 20 Nov 2026 09:30:00 +0900</pubDate></item>
+<item><title>b</title><guid>https://ex.jp/articles/2</guid></item>
+<item><title>no link</title><guid isPermaLink="false">tag:ex.jp,2026:3</guid></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>a</title><link rel="alternate" href="/articles/5"/><link rel="edit" href="/edit/5"/>
+<updated>2026-11-21T01:00:00Z</updated></entry>
+</feed>"""
+
+SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://ex.jp/sitemap-1.xml.gz</loc></sitemap>
+<sitemap><loc>https://ex.jp/sitemap-news.xml</loc><lastmod>2026-11-20</lastmod></sitemap>
+</sitemapindex>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://ex.jp/articles/7</loc><lastmod>2026-11-22T00:00:00Z</lastmod>
+<news:news><news:publication><news:name>Ex</news:name><news:language>ja</news:language></news:publication>
+<news:publication_date>2026-11-20T08:00:00+09:00</news:publication_date><news:title>t</news:title></news:news></url>
+<url><loc>https://ex.jp/articles/8</loc><lastmod>2026-11-19</lastmod></url>
+</urlset>"""
+
+
+def test_rss_links_dates_and_guid_permalinks() -> None:
+    entries = feed_entries(RSS, "https://ex.jp/rss.xml")
+    assert entries is not None
+    assert [e.url for e in entries] == ["https://ex.jp/articles/1?utm_source=rss", "https://ex.jp/articles/2"]
+    assert entries[0].lastmod == datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=9)))
+
+
+def test_atom_alternate_links_resolved_against_feed_url() -> None:
+    entries = feed_entries(ATOM, "https://ex.jp/atom.xml")
+    assert entries is not None
+    assert [(e.url, e.lastmod) for e in entries] == [
+        ("https://ex.jp/articles/5", datetime(2026, 11, 21, 1, 0, tzinfo=UTC))
+    ]
+
+
+def test_non_feed_is_none() -> None:
+    assert feed_entries(b"<html><body>hi</body></html>", "https://ex.jp/") is None
+    assert feed_entries(b"", "https://ex.jp/") is None
+    assert feed_entries(b"\x00\xff garbage", "https://ex.jp/") is None
+
+
+def test_sitemap_index_and_news_sitemap_dates() -> None:
+    kind, entries = sitemap_entries(SITEMAP_INDEX)
+    assert kind == "sitemapindex"
+    assert [e.url for e in entries] == ["https://ex.jp/sitemap-1.xml.gz", "https://ex.jp/sitemap-news.xml"]
+    kind, entries = sitemap_entries(NEWS_SITEMAP)
+    assert kind == "urlset"
+    # news:publication_date wins over lastmod; a plain lastmod date is kept when alone
+    assert entries[0].lastmod == datetime(2026, 11, 20, 8, 0, tzinfo=timezone(timedelta(hours=9)))
+    assert entries[1].lastmod is not None and entries[1].lastmod.date().isoformat() == "2026-11-19"
+
+
+def test_gzipped_sitemap_and_garbage() -> None:
+    kind, entries = sitemap_entries(gzip.compress(NEWS_SITEMAP))
+    assert kind == "urlset" and len(entries) == 2
+    assert sitemap_entries(b"<html></html>")[0] == "invalid"
+    assert sitemap_entries(b"")[0] == "invalid"
+
+
+def test_normalize_url_drops_tracking_and_fragment() -> None:
+    assert normalize_url("HTTPS://Ex.JP/a/b.html?utm_source=rss&utm_medium=feed&id=3#top") == "https://ex.jp/a/b.html?id=3"
+    assert normalize_url("https://ex.jp/a?fbclid=x&gclid=y") == "https://ex.jp/a"
+
+
+def test_pagination_links() -> None:
+    assert is_pagination_link("next", "")
+    assert is_pagination_link(None, "次へ")
+    assert is_pagination_link(None, "下一頁 »")
+    assert is_pagination_link(None, "Next page")
+    assert not is_pagination_link(None, "A long headline that mentions what comes next for the economy")
+    assert not is_pagination_link("nofollow", "Read")
