@@ -19,12 +19,13 @@ LOGGER = logging.getLogger("crawler.cli")
 
 
 def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> None:
-    handlers: list[logging.Handler] = []
+    """Log to stderr; with ``log_file``, the full log goes there and stderr shows warnings only."""
+    stderr = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [stderr]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
-    else:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        stderr.setLevel(logging.WARNING)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
     for noisy in ("pgserver", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -51,11 +52,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     run_id = new_run_id()
     progress = Progress([s.name for s in sources])
     log_dir = config.home / "logs" / run_id
-    if progress.live:
-        _setup_logging(log_file=log_dir / "newsflow.log")
+    _setup_logging(logging.getLogger().level, log_file=log_dir / "newsflow.log")
     url = _database_url(config)
     load_lock = threading.Lock()  # extraction uses every core: one source's load at a time
-    print(f"run {run_id}: {len(sources)} source(s) from {sources_path}", file=sys.stderr)
+    print(f"run {run_id}: {len(sources)} source(s) from {sources_path}; logs in {log_dir}", file=sys.stderr)
 
     def one(source_name: str) -> tuple[str, object]:
         source = next(s for s in sources if s.name == source_name)
@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 sources_path=sources_path,
                 database_url=url,
                 run_id=run_id,
-                log_file=log_dir / f"{source.name}.crawl.log" if progress.live else None,
+                log_file=log_dir / f"{source.name}.crawl.log",
                 on_progress=progress.on_crawl_event(source.name),
             )
             progress.update(source.name, "extracting and loading")

@@ -1,0 +1,115 @@
+"""The generic spider against the demo site on 127.0.0.1, through the real crawl child process.
+
+What was fetched is read from the server's own request log; the site's MANIFEST.json says which
+discovery file lists which article.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from crawler.demo.server import site_dir
+from crawler.demo_sources import write_demo_sources
+from crawler.errors import CrawlError
+from crawler.run import crawl_step, new_run_id
+from crawler.sources import load_sources
+
+MANIFEST = json.loads((site_dir() / "MANIFEST.json").read_text(encoding="utf-8"))
+DISCOVERY_FILES = {
+    "feeds": {"/feed.xml", "/atom.xml"},
+    "sitemaps": {"/sitemap_index.xml", "/sitemap-news.xml", "/sitemap-2026-11.xml.gz"},
+    "start_urls": {"/index.html", "/section/world/index.html", "/section/world/page2.html"},
+}
+
+
+def _expected_fetches(mode: str) -> set[str]:
+    return {
+        c["path"]
+        for c in MANIFEST["candidates"]
+        if set(c["listed_in"]) & DISCOVERY_FILES[mode] and c["outcome"] != "never_fetched"
+    }
+
+
+def _article_requests(site: Any) -> list[str]:
+    return [r.path for r in site.requests if r.path.startswith(("/news/", "/private/"))]
+
+
+def _crawl(site: Any, db: str, tmp_path: Path, discovery: tuple[str, ...]) -> Any:
+    sources_path = write_demo_sources(site.base_url, tmp_path / "sources.yaml", discovery)
+    (source,) = load_sources(sources_path)
+    return crawl_step(source, sources_path=sources_path, database_url=db, run_id=new_run_id())
+
+
+@pytest.mark.parametrize("mode", ["feeds", "sitemaps", "start_urls"])
+def test_discovery_finds_exactly_the_listed_articles(mode: str, demo_site: Any, db: str, tmp_path: Path) -> None:
+    demo_site.clear_requests()
+    result = _crawl(demo_site, db, tmp_path, (mode,))
+    fetched = _article_requests(demo_site)
+    expected = _expected_fetches(mode)
+    assert expected, f"manifest lists no article for {mode}"
+    assert set(fetched) == expected, f"{mode}: fetched {sorted(fetched)}, manifest expects {sorted(expected)}"
+    assert len(fetched) == len(set(fetched)), f"{mode}: an article was requested twice: {fetched}"
+    assert all(r.headers.get("User-Agent", "").startswith("newsflow/") for r in demo_site.requests)
+    not_found = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "not_found"}
+    assert result.errors_by_class.get("http_404", 0) == len(expected & not_found)
+
+
+def test_robots_disallowed_urls_are_never_requested(demo_site: Any, db: str, tmp_path: Path) -> None:
+    demo_site.clear_requests()
+    _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
+    paths = [r.path for r in demo_site.requests]
+    assert paths[0] == "/robots.txt", "robots.txt must be read before anything else"
+    forbidden = [p for p in paths if any(p.startswith(d) for d in MANIFEST["disallowed_prefixes"])]
+    assert forbidden == [], f"robots.txt forbids these, yet they were requested: {forbidden}"
+    never = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "never_fetched"}
+    assert never and not never & set(paths)
+
+
+def test_pages_are_stored_compressed_and_not_fetched_again(demo_site: Any, db: str, tmp_path: Path) -> None:
+    demo_site.clear_requests()
+    first = _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
+    first_articles = _article_requests(demo_site)
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT url, html_gzip, state FROM raw_pages")
+        rows = cur.fetchall()
+    ok = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] in ("stored", "rejected")}
+    assert {r[0].split(demo_site.base_url, 1)[1] for r in rows} == ok
+    assert all(bytes(r[1])[:2] == b"\x1f\x8b" and r[2] == "pending" for r in rows)
+    assert first.pages_fetched == len(ok)
+
+    demo_site.clear_requests()
+    second = _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
+    refetched = [p for p in _article_requests(demo_site) if p in ok]
+    assert refetched == [], f"already stored pages fetched again: {refetched}"
+    assert second.known_skipped == len(ok)
+    assert set(first_articles) >= set(_article_requests(demo_site))  # only the 404 is retried
+
+
+def test_tracking_parameters_are_stripped_before_fetching(demo_site: Any, db: str, tmp_path: Path) -> None:
+    demo_site.clear_requests()
+    _crawl(demo_site, db, tmp_path, ("feeds",))
+    assert not [r.path for r in demo_site.requests if "utm_" in r.path]
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM raw_pages WHERE url LIKE '%%utm_%%'")
+        assert cur.fetchone() == (0,)
+
+
+def test_source_that_fails_entirely_raises_and_is_recorded(db: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    sources_path = write_demo_sources(dead, tmp_path / "sources.yaml")
+    (source,) = load_sources(sources_path)
+    with pytest.raises(CrawlError, match="no article URL discovered"):
+        crawl_step(source, sources_path=sources_path, database_url=db, run_id="dead-run")
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT status, errors, message FROM crawl_runs WHERE run_id = 'dead-run'")
+        status, errors, message = cur.fetchone()
+    assert status == "failed" and errors > 0 and "demo-daily" in message
