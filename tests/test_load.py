@@ -1,0 +1,132 @@
+"""Crawl → load → check on the demo site: rows match the manifest, and a rerun changes nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from crawler.demo.server import site_dir
+from crawler.demo_sources import write_demo_sources
+from crawler.load import content_hash
+from crawler.run import check_step, crawl_step, load_step
+from crawler.sources import load_sources
+
+MANIFEST = json.loads((site_dir() / "MANIFEST.json").read_text(encoding="utf-8"))
+STORED = [c for c in MANIFEST["candidates"] if c["outcome"] == "stored"]
+REJECTED = [c for c in MANIFEST["candidates"] if c["outcome"] == "rejected"]
+
+
+def _run(site: Any, db: str, tmp_path: Path, run_id: str) -> Any:
+    sources_path = write_demo_sources(site.base_url, tmp_path / "sources.yaml")
+    (source,) = load_sources(sources_path)
+    crawl_step(source, sources_path=sources_path, database_url=db, run_id=run_id)
+    counts = load_step(source, database_url=db, run_id=run_id, workers=2)
+    failed = check_step(source, database_url=db, run_id=run_id)
+    assert failed == [], [f.describe() for f in failed]
+    return counts
+
+
+def _rows(db: str, query: str) -> list[tuple[Any, ...]]:
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(query)
+        return cur.fetchall()
+
+
+def test_articles_match_the_manifest(demo_site: Any, db: str, tmp_path: Path) -> None:
+    counts = _run(demo_site, db, tmp_path, "run-1")
+    assert counts.articles_new == len(STORED)
+    assert counts.rejected_by_reason == {c["reason"]: 1 for c in REJECTED}
+    assert counts.errors_by_class == {"http_404": 1}
+    rows = {
+        r[0].removeprefix(demo_site.base_url): r
+        for r in _rows(db, "SELECT url, title, language, published_at, authors, body, source FROM articles")
+    }
+    assert set(rows) == {c["path"] for c in STORED}
+    for c in STORED:
+        url, title, language, published_at, authors, body, source = rows[c["path"]]
+        assert title == c["title"], c["path"]
+        assert language == c["language"].split("-")[0], c["path"]
+        assert published_at is not None and published_at.tzinfo is not None, c["path"]
+        assert published_at.isoformat() == c["published"] or published_at == _parse(c["published"]), c["path"]
+        assert authors == [c["author"]], c["path"]
+        assert source == "demo-daily"
+        for snippet in c.get("with", []):
+            assert snippet in body, f"{c['path']}: body lacks {snippet!r}"
+        for snippet in c.get("without", []):
+            assert snippet not in body, f"{c['path']}: body keeps boilerplate {snippet!r}"
+    (run,) = _rows(db, "SELECT status, pages_fetched, articles_new, rejected, errors FROM crawl_runs")
+    assert run == ("succeeded", len(STORED) + len(REJECTED), len(STORED), len(REJECTED), 1)
+
+
+def _parse(text: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
+def test_second_run_is_idempotent(demo_site: Any, db: str, tmp_path: Path) -> None:
+    _run(demo_site, db, tmp_path, "run-1")
+    before = _rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    demo_site.clear_requests()
+    counts = _run(demo_site, db, tmp_path, "run-2")
+    after = _rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    assert after == before, "a rerun on an unchanged site must not write articles"
+    assert (counts.articles_new, counts.articles_updated) == (0, 0)
+    assert counts.articles_unchanged == len(STORED) + len(REJECTED)
+    assert _rows(db, "SELECT count(*) FROM crawl_runs") == [(2,)]
+
+
+def test_changed_page_updates_its_article(demo_site: Any, db: str, tmp_path: Path) -> None:
+    _run(demo_site, db, tmp_path, "run-1")
+    # Simulate a revisit that found an edited article: replace its raw HTML and queue it again.
+    path = STORED[0]["path"]
+    url = demo_site.base_url + path
+    html = (site_dir() / path.lstrip("/")).read_bytes().replace(b"{{BASE}}", demo_site.base_url.encode())
+    encoding = STORED[0]["encoding"]
+    edited = html.replace(STORED[0]["with"][0].encode(encoding), b"CORRECTION: " + STORED[0]["with"][0].encode(encoding))
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE raw_pages SET html_gzip = %s, state = 'pending' WHERE url = %s",
+            (psycopg2.Binary(gzip.compress(edited)), url),
+        )
+    (source,) = load_sources(write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml"))
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO crawl_runs (source, run_id, status) VALUES ('demo-daily', 'run-2', 'crawled')")
+    counts = load_step(source, database_url=db, run_id="run-2")
+    assert (counts.articles_new, counts.articles_updated) == (0, 1)
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT body FROM articles WHERE url = %s", (url,))
+        (body,) = cur.fetchone()
+    assert "CORRECTION: " in body
+
+
+def test_content_hash_ignores_nothing_extracted() -> None:
+    from crawler.models import Article
+
+    a = Article(url="https://ex.jp/1", title="t", body="b")
+    assert content_hash(a) == content_hash(Article(url="https://ex.jp/1", title="t", body="b"))
+    assert content_hash(a) != content_hash(Article(url="https://ex.jp/1", title="t", body="b2"))
+    assert content_hash(a) != content_hash(Article(url="https://ex.jp/1", title="t", body="b", authors=("x",)))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_load_in_process_and_in_pool_agree(workers: int, demo_site: Any, db: str, tmp_path: Path) -> None:
+    import crawler.load as load_module
+
+    old = load_module._POOL_THRESHOLD
+    load_module._POOL_THRESHOLD = 1  # force the process pool even for the small demo site
+    try:
+        sources_path = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
+        (source,) = load_sources(sources_path)
+        crawl_step(source, sources_path=sources_path, database_url=db, run_id="r")
+        counts = load_step(source, database_url=db, run_id="r", workers=workers)
+    finally:
+        load_module._POOL_THRESHOLD = old
+    assert counts.articles_new == len(STORED)
+    hashes = _rows(db, "SELECT count(DISTINCT content_hash) FROM articles")
+    assert hashes == [(len(STORED),)]
