@@ -1,0 +1,131 @@
+"""The ``newsflow`` console script, run as a child process the way users run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from crawler.demo.server import site_dir
+
+NEWSFLOW = shutil.which("newsflow") or str(Path(__file__).parents[1] / ".venv" / "bin" / "newsflow")
+SEED_LIKE = site_dir() / "news/2026/11/20/us-china-trade-talks-stall.html"
+SHIFT_JIS = site_dir() / "news/2026/11/20/tokyo-record-rainfall.html"
+DAY_ARCHIVE = site_dir() / "news/2026/11/19/index.html"
+
+
+def _newsflow(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [NEWSFLOW, *args],
+        input=stdin.decode("latin-1") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        encoding="utf-8" if stdin is None else "latin-1",
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_extract_prints_one_json_object_per_file_in_order() -> None:
+    proc = _newsflow("extract", str(SEED_LIKE), str(DAY_ARCHIVE), str(SHIFT_JIS), "--url", "https://demo.example/news/2026/11/20/x.html")
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(SEED_LIKE), str(DAY_ARCHIVE), str(SHIFT_JIS)]
+    seed, archive, sjis = lines
+    assert seed["title"].startswith("「秘密外交」破綻の米中貿易交渉")
+    assert seed["language"] == "ja" and seed["authors"] == ["佐藤健一"]
+    assert seed["published_at"].startswith("2026-11-20T09:30:00+09:00") or seed["published_at"].startswith("2026-11-20T00:30:00")
+    assert "最新ニュース" not in seed["body"] and "目次" not in seed["body"]
+    assert archive["rejected"] == "listing_page"
+    assert "東京" in sjis["title"] and "\ufffd" not in sjis["body"]
+
+
+def test_extract_reads_stdin() -> None:
+    proc = subprocess.run(
+        [NEWSFLOW, "extract", "-"], input=SHIFT_JIS.read_bytes(), capture_output=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert record["file"] == "-" and "東京" in record["title"]
+    for key in ("title", "body", "authors", "published_at", "language"):
+        assert key in record
+
+
+def test_db_url_and_status_with_database_url(pg_url: str) -> None:
+    proc = _newsflow("db", "url", env={"DATABASE_URL": pg_url})
+    assert proc.returncode == 0 and proc.stdout.strip() == pg_url
+    status = _newsflow("db", "status", env={"DATABASE_URL": pg_url})
+    assert status.returncode == 0
+    assert [line.split()[0] for line in status.stdout.splitlines()] == ["applied"] * len(status.stdout.splitlines())
+
+
+def test_embedded_database_is_started_kept_and_reused(tmp_path: Path) -> None:
+    env = {"NEWSFLOW_HOME": str(tmp_path / "home"), "DATABASE_URL": ""}
+    try:
+        first = _newsflow("db", "url", env=env)
+        assert first.returncode == 0, first.stderr
+        url = first.stdout.strip()
+        # the server outlives the command, so psql "$(newsflow db url)" works
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SHOW server_version_num")
+            assert int(cur.fetchone()[0]) >= 180000
+            cur.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'")
+            assert cur.fetchone() == (1,)
+        migrated = _newsflow("db", "migrate", env=env)
+        assert migrated.returncode == 0 and "0001_initial.sql" in migrated.stdout
+        assert _newsflow("db", "url", env=env).stdout.strip() == url
+    finally:
+        _newsflow("db", "stop", env=env)
+
+
+def _manifest_count(outcome: str) -> int:
+    manifest = json.loads((site_dir() / "MANIFEST.json").read_text(encoding="utf-8"))
+    return sum(1 for c in manifest["candidates"] if c["outcome"] == outcome)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path)}
+    port = str(_free_port())
+    first = _newsflow("demo", "--port", port, env=env)
+    assert first.returncode == 0, first.stderr
+    header, row = first.stdout.splitlines()[:2]
+    assert header.split()[:7] == ["source", "fetched", "new", "updated", "unchanged", "rejected", "errors"]
+    stored, rejected, missing = (_manifest_count(o) for o in ("stored", "rejected", "not_found"))
+    fetched = stored + rejected
+    assert row.split()[:7] == ["demo-daily", *map(str, (fetched, stored, 0, 0, rejected, missing))]
+    assert "[demo-daily] done" in first.stderr  # plain progress lines when not on a terminal
+    second = _newsflow("demo", "--port", port, env=env)
+    assert second.returncode == 0, second.stderr
+    # known pages are not fetched again and count as unchanged; only the 404 is retried
+    second_row = second.stdout.splitlines()[1].split()[:7]
+    assert second_row == ["demo-daily", *map(str, (0, 0, 0, fetched, 0, missing))]
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT url) FROM articles")
+        assert cur.fetchone() == (stored, stored)
+
+
+def test_run_reports_a_bad_sources_file_clearly(tmp_path: Path, pg_url: str) -> None:
+    bad = tmp_path / "s.yaml"
+    bad.write_text("sources:\n  - name: x\n    language: en\n    allowed_domains: [x.org]\n    feeds: [https://x.org/rss]\n    colour: red\n", encoding="utf-8")
+    proc = _newsflow("run", "--sources", str(bad), env={"DATABASE_URL": pg_url})
+    assert proc.returncode == 2
+    assert "source 'x': unknown key 'colour'" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["db", "--help"], ["extract", "--help"]])
+def test_help(args: list[str]) -> None:
+    assert _newsflow(*args).returncode == 0
