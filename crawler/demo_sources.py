@@ -11,9 +11,11 @@ DEMO_SOURCE_NAME = "demo-daily"
 DISCOVERY_KEYS = ("feeds", "sitemaps", "start_urls")
 
 
-def demo_sources(base_url: str, discovery: Iterable[str] = DISCOVERY_KEYS) -> dict[str, object]:
+def demo_sources(
+    base_url: str, discovery: Iterable[str] = DISCOVERY_KEYS, **extra: object
+) -> dict[str, object]:
     """A sources document with one source for the demo site, discovering through ``discovery``
-    (any of ``feeds``, ``sitemaps``, ``start_urls``)."""
+    (any of ``feeds``, ``sitemaps``, ``start_urls``); ``extra`` adds or overrides source keys."""
     host = base_url.split("//", 1)[1].split(":", 1)[0].split("/", 1)[0]
     entry: dict[str, object] = {
         "name": DEMO_SOURCE_NAME,
@@ -25,6 +27,7 @@ def demo_sources(base_url: str, discovery: Iterable[str] = DISCOVERY_KEYS) -> di
         "article_url_pattern": r"/news/\d{4}/\d{2}/\d{2}/",
         "download_delay": 0,
     }
+    entry.update(extra)
     wanted = set(discovery)
     for key in DISCOVERY_KEYS:
         if key not in wanted:
@@ -32,8 +35,11 @@ def demo_sources(base_url: str, discovery: Iterable[str] = DISCOVERY_KEYS) -> di
     return {"sources": [entry]}
 
 
-def write_demo_sources(base_url: str, path: Path, discovery: Iterable[str] = DISCOVERY_KEYS) -> Path:
+def write_demo_sources(
+    base_url: str, path: Path, discovery: Iterable[str] = DISCOVERY_KEYS, **extra: object
+) -> Path:
     """Write :func:`demo_sources` to ``path`` and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(demo_sources(base_url, discovery), sort_keys=False), encoding="utf-8")
+    document = demo_sources(base_url, discovery, **extra)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path

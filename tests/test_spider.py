@@ -113,3 +113,35 @@ def test_source_that_fails_entirely_raises_and_is_recorded(db: str, tmp_path: Pa
         cur.execute("SELECT status, errors, message FROM crawl_runs WHERE run_id = 'dead-run'")
         status, errors, message = cur.fetchone()
     assert status == "failed" and errors > 0 and "demo-daily" in message
+
+
+def test_revisit_window_refetches_recent_articles_only(demo_site: Any, db: str, tmp_path: Path) -> None:
+    from crawler.run import load_step
+
+    def crawl_and_load(revisit_hours: float) -> None:
+        path = write_demo_sources(demo_site.base_url, tmp_path / "s.yaml", ("feeds",), revisit_hours=revisit_hours)
+        (source,) = load_sources(path)
+        run_id = new_run_id()
+        crawl_step(source, sources_path=path, database_url=db, run_id=run_id)
+        load_step(source, database_url=db, run_id=run_id)
+
+    crawl_and_load(1)
+    feed_articles = _expected_fetches("feeds")
+    # every demo article is days old: a 1-hour window revisits nothing …
+    demo_site.clear_requests()
+    crawl_and_load(1)
+    assert _article_requests(demo_site) == []
+    # … a window of ten years revisits every stored article (and only those)
+    demo_site.clear_requests()
+    crawl_and_load(24 * 3650)
+    stored = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "stored"}
+    assert set(_article_requests(demo_site)) == feed_articles & stored
+
+
+def test_max_articles_caps_fetches(demo_site: Any, db: str, tmp_path: Path) -> None:
+    demo_site.clear_requests()
+    path = write_demo_sources(demo_site.base_url, tmp_path / "s.yaml", max_articles=3)
+    (source,) = load_sources(path)
+    result = crawl_step(source, sources_path=path, database_url=db, run_id=new_run_id())
+    assert len(_article_requests(demo_site)) == 3
+    assert result.stats["newsflow/over_max_articles"] > 0
