@@ -1,0 +1,272 @@
+"""Extraction rules as data: boilerplate tokens and headings, metadata precedence, thresholds.
+
+Everything here is compiled once at import. Within a tuple, order is priority (first match wins
+where it matters, and the comment says so). ``extract.py`` holds the logic; change behaviour here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- Class/id tokens of boilerplate blocks -------------------------------------------------------
+# A token matches a whole class/id word: "share-bar" and "post_share" match "share", "shared" does
+# not. "-" in a token also matches "_" or nothing ("most-read" ~ "most_read", "mostread").
+# Blocks matched by these are removed only when they are not content-like (see CONTENT_GUARD_*).
+SHARE_TOKENS = (
+    "share", "shares", "sharing", "sharebar", "share-buttons", "social", "social-links", "sns",
+    "follow", "follow-us", "addthis", "sharethis", "a2a",
+)
+RELATED_TOKENS = (
+    "related", "related-articles", "related-news", "related-posts", "relation", "recommend",
+    "recommended", "recommendation", "recommendations", "more-stories", "also-read", "readmore",
+    "read-next", "kanren", "outbrain", "taboola", "yarpp",
+)
+RANKING_TOKENS = (
+    "ranking", "rankings", "popular", "most-read", "most-viewed", "most-popular", "trending",
+    "hot-news", "hotnews", "ninki",
+)
+LATEST_TOKENS = ("latest", "latest-news", "latest-articles", "newest", "new-articles", "shinchaku")
+TOC_TOKENS = ("toc", "table-of-contents", "mokuji", "article-index", "ez-toc", "index-list")
+OTHER_TOKENS = (
+    "breadcrumb", "breadcrumbs", "pagination", "pager", "newsletter", "newsletter-signup",
+    "subscribe-box", "ad-slot", "advert", "advertisement", "print-only", "skip-link", "modal",
+    "popup", "dialog",
+)
+
+# Order is irrelevant for matching (one alternation); groups are separate for readability.
+BOILERPLATE_CLASS_TOKENS = (
+    SHARE_TOKENS + RELATED_TOKENS + RANKING_TOKENS + LATEST_TOKENS + TOC_TOKENS + OTHER_TOKENS
+)
+
+# --- Headings of boilerplate blocks ---------------------------------------------------------------
+# A heading-like element whose whole text matches one of these (case-insensitive, surrounding
+# punctuation ignored) marks the block it heads as boilerplate. Keep them specific: they are
+# anchored, so "Related" matches the heading "Related" but not a sentence mentioning it.
+LIST_HEADINGS = (
+    # ja
+    "最新ニュース", "最新記事", "新着記事", "新着ニュース", "関連記事", "関連ニュース",
+    "関連リンク",
+    "あわせて読みたい", "合わせて読みたい", "こちらもおすすめ", "おすすめ記事", "おすすめニュース",
+    "人気記事", "人気ニュース", "ランキング", "アクセスランキング", "よく読まれている記事",
+    "この記事を読んだ人におすすめ", "注目記事", "もっと見る",
+    # zh (traditional, simplified)
+    "相關新聞", "相关新闻", "相關文章", "相关文章", "相關報導", "相关报道", "延伸閱讀", "延伸阅读",
+    "熱門新聞", "热门新闻", "熱門", "热门", "熱門文章", "热门文章", "最新新聞", "最新新闻",
+    "最新文章", "推薦閱讀", "推荐阅读", "猜你喜歡", "猜你喜欢", "看更多", "更多新聞", "更多新闻",
+    "排行榜", "點閱排行", "人氣排行", "即時新聞", "即时新闻",
+    # ko
+    "많이 본 뉴스", "가장 많이 본 뉴스", "많이 본 기사", "관련기사", "관련 기사", "관련뉴스",
+    "관련 뉴스", "최신 뉴스", "최신뉴스", "최신기사", "최신 기사", "인기 기사", "인기기사",
+    "추천 기사", "추천기사", "이 시각 주요뉴스", "주요뉴스", "실시간 인기",
+    # en
+    "related", "related articles", "related stories", "related news", "related content",
+    "related coverage", "related topics", "more on this story", "more stories", "more news",
+    "most read", "most popular", "most viewed", "trending", "trending now", "latest news",
+    "latest", "latest stories", "latest articles", "recommended", "recommended for you",
+    "you may also like", "you might also like", "read next", "read more", "what to read next",
+    "top stories", "editor's picks", "editors' picks",
+    # de
+    "mehr zum thema", "das könnte sie auch interessieren", "meistgelesen", "meistgelesene artikel",
+    "neueste artikel", "verwandte artikel", "auch interessant", "weitere artikel", "top-themen",
+    # fr
+    "à lire aussi", "a lire aussi", "lire aussi", "articles liés", "les plus lus",
+    "sur le même sujet", "dernières actualités", "les plus populaires", "à lire également",
+    # es
+    "noticias relacionadas", "te puede interesar", "lo más leído", "más leídas", "lo más visto",
+    "últimas noticias", "contenido relacionado", "también te puede interesar",
+)
+TOC_HEADINGS = (
+    "目次", "目錄", "目录", "목차", "table of contents", "contents", "in this article",
+    "on this page", "inhaltsverzeichnis", "inhalt", "sommaire", "table des matières", "índice",
+    "tabla de contenidos", "contenido",
+)
+SHARE_HEADINGS = (
+    "シェア", "シェアする", "この記事をシェア", "記事をシェア", "snsでシェア", "共有", "分享",
+    "分享此文", "分享本文", "공유", "공유하기", "share", "share this", "share this article",
+    "share this story", "share on", "follow us", "teilen", "artikel teilen",
+    "diesen artikel teilen",
+    "partager", "partager cet article", "compartir", "compartir en",
+)
+# Lines in the extracted text that are only one of these phrases are dropped (left-over labels).
+LEFTOVER_LINES = TOC_HEADINGS + SHARE_HEADINGS + LIST_HEADINGS
+
+
+def _alternation(items: tuple[str, ...]) -> str:
+    if not items:
+        raise ValueError("empty rule group")
+    return "|".join(re.escape(item) for item in sorted(items, key=len, reverse=True))
+
+
+def _token_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    alt = _alternation(tokens).replace(r"\-", "[-_]?")
+    return re.compile(rf"(?:^|[\s_-])(?:{alt})(?:$|[\s_-])", re.IGNORECASE)
+
+
+def _heading_pattern(headings: tuple[str, ...]) -> re.Pattern[str]:
+    # Surrounding decoration such as "■", "【】", "▶", ":" or counts like "(5)" is allowed.
+    edge = r"[\s\W_]*"
+    return re.compile(rf"^{edge}(?:{_alternation(headings)}){edge}$", re.IGNORECASE)
+
+
+BOILERPLATE_CLASS_RE = _token_pattern(BOILERPLATE_CLASS_TOKENS)
+LIST_HEADING_RE = _heading_pattern(LIST_HEADINGS)
+TOC_HEADING_RE = _heading_pattern(TOC_HEADINGS)
+SHARE_HEADING_RE = _heading_pattern(SHARE_HEADINGS)
+LEFTOVER_LINE_RE = _heading_pattern(LEFTOVER_LINES)
+
+# Elements whose full text may act as a block heading (besides h1-h6).
+HEADING_TAGS = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "dt", "summary",
+     "caption", "header", "legend", "li", "a"}
+)
+MAX_HEADING_CHARS = 40
+
+# --- Block thresholds ---------------------------------------------------------------------------
+# Text lengths are non-whitespace characters.
+# A block is "link-dense" (a list of headlines) when all of these hold:
+LINK_BLOCK_MIN_LINKS = 4  # at least this many links
+LINK_BLOCK_MIN_DENSITY = 0.6  # link text / all text
+LINK_BLOCK_MAX_CHARS_PER_LINK = 90  # short items: headlines, not paragraphs with a link
+# "Prose" is non-link text inside <p>, or in text runs of at least PROSE_MIN_RUN_CHARS (articles
+# that use <div>/<br> instead of <p>); dates and labels in headline lists are shorter runs.
+PROSE_MIN_RUN_CHARS = 40
+# Never remove a block holding this much prose (running text, i.e. the article).
+CONTENT_GUARD_PARA_CHARS = 200
+# A matched class/heading block is still kept when it is content-like: this much non-link text
+# with link density below LINK_BLOCK_MIN_DENSITY.
+CONTENT_GUARD_TEXT_CHARS = 300
+# Tags of blocks that may be removed as link-dense or by class token. html/body never are.
+BLOCK_TAGS = frozenset(
+    {"div", "section", "aside", "nav", "ul", "ol", "dl", "table", "header", "footer", "menu",
+     "figure", "span", "p", "li", "form"}
+)
+# Table of contents: a list whose links mostly point into the same page.
+TOC_MIN_LINKS = 3
+TOC_MIN_FRAGMENT_SHARE = 0.7
+
+# trafilatura's MIN_EXTRACTED_SIZE (default 250 characters): below it trafilatura falls back to
+# whole-page text, which turns short CJK articles (one character ≈ one word) into one noisy line.
+TRAFILATURA_MIN_EXTRACTED_SIZE = 100
+
+# --- Page rejection ---------------------------------------------------------------------------
+# Minimum body size, in units: each CJK character (Han, kana, hangul) is one unit, every other
+# \w+ word is one unit. 50 units ≈ two short English sentences or one Japanese sentence.
+MIN_BODY_UNITS = 50
+# Whole-page link density above which a page without article signals is a listing page.
+LISTING_LINK_DENSITY = 0.5
+# ... unless it has this much running text (non-link text in <p>) anyway.
+LISTING_MAX_PARA_CHARS = 1000
+# More than this share of U+FFFD in the decoded text: the bytes were not text.
+MAX_REPLACEMENT_SHARE = 0.05
+
+ERROR_TITLE_RE = re.compile(
+    r"(?:^|\b)(?:404|410|403|500|503)(?:\b|$).{0,40}(?:not\s*found|error|fehler|erreur|"
+    r"introuvable|no\s+encontrada|gone|forbidden|unavailable)"
+    r"|(?:^|\b)(?:error|fehler|erreur)\s*(?:404|410|500)"
+    r"|^\s*(?:404|410)\s*$"
+    r"|page\s+not\s+found|^\s*not\s+found|file\s+not\s+found|page\s+(?:does\s+not|doesn't)\s+exist"
+    r"|ページが見つかりません|お探しのページ|ページは存在しません|指定されたページ"
+    r"|找不到(?:網頁|网页|頁面|页面|該頁|该页)|(?:網頁|网页|頁面|页面)不存在|(?:網頁|网页|頁面|页面)已(?:刪除|删除)"
+    r"|페이지를\s*찾을\s*수\s*없|존재하지\s*않는\s*페이지"
+    r"|seite\s+nicht\s+gefunden|page\s+introuvable|página\s+no\s+encontrada",
+    re.IGNORECASE,
+)
+
+# --- Metadata -------------------------------------------------------------------------------------
+# JSON-LD @type values, in priority order: the first node of an earlier type is used.
+ARTICLE_TYPES = (
+    "NewsArticle", "ReportageNews", "AnalysisNewsArticle", "OpinionNewsArticle", "Article",
+    "BlogPosting", "LiveBlogPosting", "TechArticle", "Report", "ScholarlyArticle",
+    "SocialMediaPosting",
+)
+LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"})
+# <meta> names/properties, in priority order (first present wins).
+PUBLISHED_META = (
+    "article:published_time", "og:published_time", "datepublished", "published_time",
+    "pubdate", "publishdate", "publish-date", "publish_date", "article.published",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.created", "dc.date",
+    "date", "citation_publication_date", "og:article:published_time",
+)
+MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "modified_time",
+    "last-modified", "article.updated", "dcterms.modified", "og:article:modified_time",
+)
+AUTHOR_META = (
+    "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator",
+    "dcterms.creator", "cxenseparse:author",
+)
+TITLE_META = ("og:title", "twitter:title", "dc.title")
+DESCRIPTION_META = ("og:description", "description", "twitter:description")
+SECTION_META = ("article:section", "section", "parsely-section", "category")
+TAGS_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
+LANGUAGE_META = ("content-language", "og:locale", "language", "dc.language")
+
+# Dates in URLs: /2024/10/15/, /2024-10-15/, /20241015/ (year 1995-2099).
+URL_DATE_RE = re.compile(
+    r"(?<!\d)((?:199[5-9]|20\d\d))[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+# Zone for dates without an offset when the page itself gives none (documented in extract.py).
+# By region of the declared language tag ("zh-Hant-TW") or country-code TLD of the URL, then by
+# page language; otherwise UTC. Countries spanning several zones (us, ca, au, br...) are left out.
+REGION_TIMEZONES = {
+    "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "tw": "Asia/Taipei", "cn": "Asia/Shanghai",
+    "hk": "Asia/Hong_Kong", "sg": "Asia/Singapore", "de": "Europe/Berlin", "at": "Europe/Vienna",
+    "ch": "Europe/Zurich", "fr": "Europe/Paris", "es": "Europe/Madrid", "it": "Europe/Rome",
+    "uk": "Europe/London", "gb": "Europe/London", "ie": "Europe/Dublin", "no": "Europe/Oslo",
+    "pl": "Europe/Warsaw", "nl": "Europe/Amsterdam",
+    "be": "Europe/Brussels", "se": "Europe/Stockholm", "dk": "Europe/Copenhagen",
+}
+LANGUAGE_TIMEZONES = {
+    "ja": "Asia/Tokyo", "ko": "Asia/Seoul", "zh": "Asia/Shanghai", "de": "Europe/Berlin",
+    "nb": "Europe/Oslo", "pl": "Europe/Warsaw", "it": "Europe/Rome",
+}
+
+# --- Authors --------------------------------------------------------------------------------------
+# Removed from the start of each author string (case-insensitive), longest first.
+AUTHOR_PREFIX_RE = re.compile(
+    r"^(?:(?:by|von|par|por|written\s+by)(?:\s*:\s*|\s+)"  # words: need a space or ":"
+    # these need a separator ("文/山田", not the surname in "文在寅")
+    r"|(?:取材・文|取材/文|文・写真|文/写真|写真・文|文|撮影|글|text)\s*[:/／：・]\s*"
+    r"|(?:記者|记者|作者|撰文)\s*[:/／：・]?\s*)",  # CJK titles: separator optional
+    re.IGNORECASE,
+)
+# Removed from the end: Korean "기자" titles, Chinese "…報導" datelines, e-mail addresses.
+AUTHOR_SUFFIX_RE = re.compile(
+    r"\s*(?:(?:선임|수석)?기자|특파원|記者|记者|特派員|特派员|"
+    r"[/／]\s*\S{0,8}(?:報導|报道|綜合報導|综合报道)|\S+@\S+|\([a-z.]{2,5}\))\s*$"
+)
+# Separators between several authors; "・" is handled separately (it also joins katakana names).
+AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|、|，|;|；|/|／|\band\b|\bund\b|\bet\b|\by\b|&)\s*", re.I)
+MAX_AUTHOR_CHARS = 60
+# Parts of a byline that are not names: Chinese datelines ("臺北報導").
+AUTHOR_DROP_RE = re.compile(r"^\S{0,8}(?:報導|报道)$")
+# A photo caption ends with a credit: "(写真/AP通信提供)", "（圖／中央社）", "Photo: Reuters".
+# Two similar caption lines close together (alt text and figcaption) are kept once.
+CAPTION_CREDIT_RE = re.compile(
+    r"(?:[(（\[【]\s*(?:写真|撮影|資料|圖|图|照片|사진|photo|foto|image|credit|bild|©|提供|"
+    r"AP|AFP|Reuters|ロイター|共同|EPA|Getty|中央社|新華社|新华社|연합뉴스|dpa)[^)）\]】]{0,40}[)）\]】]"
+    r"|(?:photo|foto|bild|image|credit)\s*:\s*[^.]{1,60})\s*$",
+    re.IGNORECASE,
+)
+# A line that is only a date/time (a dateline left in the body) is dropped: at most this long.
+MAX_DATE_LINE_CHARS = 40
+
+# --- Language -------------------------------------------------------------------------------
+# Share of kana among CJK characters that makes a text Japanese (Chinese text quotes the odd kana).
+KANA_SHARE_JA = 0.05
+# Share of hangul among letters that makes a text Korean.
+HANGUL_SHARE_KO = 0.2
+# Share of Han among letters that makes a (kana-free, hangul-free) text Chinese.
+HAN_SHARE_ZH = 0.3
+# Frequent function words per Latin-script language, for a small vote (no models, no network).
+STOPWORDS = {
+    "en": ("the", "and", "of", "to", "in", "is", "that", "for", "with", "was", "on", "said"),
+    "de": ("der", "die", "und", "das", "nicht", "ist", "mit", "sich", "den", "auf", "ein", "dem"),
+    "fr": ("le", "la", "les", "et", "des", "est", "une", "dans", "pour", "que", "du", "au"),
+    "es": ("el", "los", "las", "del", "que", "por", "una", "para", "con", "según", "más", "como"),
+    "it": ("il", "della", "che", "per", "non", "sono", "gli", "nel", "alla", "anche", "è", "con"),
+    "pt": ("os", "não", "uma", "para", "com", "que", "mais", "pelo", "foi", "ao", "dos", "das"),
+    "nl": ("het", "een", "van", "niet", "zijn", "dat", "voor", "met", "ook", "maar", "wordt"),
+}
+MIN_STOPWORD_HITS = 5
