@@ -44,6 +44,8 @@ def run_checks(conn: psycopg2.extensions.connection, source: str, run_id: str) -
         for path in check_files():
             cur.execute(path.read_text(encoding="utf-8"), {"source": source, "run_id": run_id})
             rows = cur.fetchall()
-            results.append(CheckResult(path.stem, len(rows), tuple(tuple(r) for r in rows[:_SAMPLE])))
+            results.append(
+                CheckResult(path.stem, len(rows), tuple(tuple(r) for r in rows[:_SAMPLE]))
+            )
     conn.rollback()  # checks only read
     return results

@@ -26,7 +26,12 @@ def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> N
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         stderr.setLevel(logging.WARNING)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
     for noisy in ("pgserver", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -55,7 +60,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     _setup_logging(logging.getLogger().level, log_file=log_dir / "newsflow.log")
     url = _database_url(config)
     load_lock = threading.Lock()  # extraction uses every core: one source's load at a time
-    print(f"run {run_id}: {len(sources)} source(s) from {sources_path}; logs in {log_dir}", file=sys.stderr)
+    print(
+        f"run {run_id}: {len(sources)} source(s) from {sources_path}; logs in {log_dir}",
+        file=sys.stderr,
+    )
 
     def one(source_name: str) -> tuple[str, object]:
         source = next(s for s in sources if s.name == source_name)
@@ -71,7 +79,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             )
             progress.update(source.name, "extracting and loading")
             with load_lock:
-                counts = load_step(source, database_url=url, run_id=run_id, workers=config.extract_workers)
+                counts = load_step(
+                    source, database_url=url, run_id=run_id, workers=config.extract_workers
+                )
             failed = check_step(source, database_url=url, run_id=run_id)
             status = "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)
             progress.update(
@@ -102,7 +112,17 @@ def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
         rows.append(
             (
                 name,
-                *(str(c[k]) for k in ("pages_fetched", "articles_new", "articles_updated", "articles_unchanged", "rejected", "errors")),
+                *(
+                    str(c[k])
+                    for k in (
+                        "pages_fetched",
+                        "articles_new",
+                        "articles_updated",
+                        "articles_unchanged",
+                        "rejected",
+                        "errors",
+                    )
+                ),
                 status,
             )
         )
@@ -165,7 +185,11 @@ def cmd_extract(args: argparse.Namespace, config: Config) -> int:
         url = args.url or (Path(name).resolve().as_uri() if name != "-" else "about:blank")
         result = extract(html, url)
         if isinstance(result, Rejection):
-            record: dict[str, object] = {"file": name, "rejected": result.reason, "detail": result.detail}
+            record: dict[str, object] = {
+                "file": name,
+                "rejected": result.reason,
+                "detail": result.detail,
+            }
         else:
             record = {"file": name, **asdict(result)}
         print(json.dumps(record, ensure_ascii=False, default=_json_default))
@@ -183,13 +207,21 @@ def _json_default(value: object) -> object:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsflow``."""
-    parser = argparse.ArgumentParser(prog="newsflow", description="Scheduled news ingestion into PostgreSQL.")
+    parser = argparse.ArgumentParser(
+        prog="newsflow", description="Scheduled news ingestion into PostgreSQL."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="crawl, extract and load every (or the named) source once")
-    run.add_argument("--sources", type=Path, help="sources YAML (default: $NEWSFLOW_SOURCES or the packaged file)")
-    run.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    run.add_argument(
+        "--sources",
+        type=Path,
+        help="sources YAML (default: $NEWSFLOW_SOURCES or the packaged file)",
+    )
+    run.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source (repeatable)"
+    )
     run.add_argument("--parallel", type=int, default=4, help="sources crawled at once (default 4)")
     run.set_defaults(func=cmd_run)
 
@@ -201,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("db_command", choices=("migrate", "url", "status", "stop"))
     db.set_defaults(func=cmd_db)
 
-    ex = sub.add_parser("extract", help="extract articles from HTML files; one JSON object per line")
+    ex = sub.add_parser(
+        "extract", help="extract articles from HTML files; one JSON object per line"
+    )
     ex.add_argument("files", nargs="+", metavar="FILE", help="HTML file, or - for stdin")
     ex.add_argument("--url", help="the page's URL (for canonical URL and relative links)")
     ex.set_defaults(func=cmd_extract)

@@ -49,14 +49,20 @@ class CrawlResult:
         prefix = "newsflow/errors/"
         return cls(
             pages_fetched=int(stats.get("newsflow/pages_fetched", 0)),
-            discovered=sum(int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")),
+            discovered=sum(
+                int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")
+            ),
             known_skipped=int(stats.get("newsflow/known_skipped", 0)),
-            errors_by_class={k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)},
+            errors_by_class={
+                k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)
+            },
             stats=stats,
         )
 
 
-def source_settings(source: Source, *, database_url: str, run_id: str, contact_url: str) -> dict[str, Any]:
+def source_settings(
+    source: Source, *, database_url: str, run_id: str, contact_url: str
+) -> dict[str, Any]:
     """Scrapy settings for one source: the project's settings plus the source's politeness."""
     from crawler import settings as base
 
@@ -101,7 +107,14 @@ class ProgressReporter:
     def report(self) -> None:
         stats = self.crawler.stats.get_stats()
         result = CrawlResult.from_stats(stats)
-        _emit({"event": "progress", "fetched": result.pages_fetched, "discovered": result.discovered, "errors": result.errors})
+        _emit(
+            {
+                "event": "progress",
+                "fetched": result.pages_fetched,
+                "discovered": result.discovered,
+                "errors": result.errors,
+            }
+        )
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -160,7 +173,17 @@ def crawl_source(
     shows in an Airflow task log). Raises :class:`CrawlError` if the child fails.
     """
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "crawler.crawl", "--sources", str(sources_path), "--source", source.name, "--run-id", run_id]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.crawl",
+        "--sources",
+        str(sources_path),
+        "--source",
+        source.name,
+        "--run-id",
+        run_id,
+    ]
     log_handle: IO[str] | None = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +201,9 @@ def crawl_source(
             errors="replace",
         )
         assert proc.stdout is not None and proc.stderr is not None
-        reader = threading.Thread(target=_drain_log, args=(proc.stderr, log_handle, tail), daemon=True)
+        reader = threading.Thread(
+            target=_drain_log, args=(proc.stderr, log_handle, tail), daemon=True
+        )
         reader.start()
         done: dict[str, Any] | None = None
         for line in proc.stdout:

@@ -70,7 +70,9 @@ def stop_embedded(pgdata: Path) -> bool:
 
     if not (pgdata / "postmaster.pid").exists():
         return False
-    pgserver.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None)
+    pgserver.pg_ctl(
+        ["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None
+    )
     return True
 
 

@@ -23,7 +23,17 @@ LOGGER = logging.getLogger(__name__)
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed sitemap
 
-_PAGINATION_WORDS = ("next", "older", "more", "次へ", "次のページ", "下一頁", "下一页", "下頁", "다음")
+_PAGINATION_WORDS = (
+    "next",
+    "older",
+    "more",
+    "次へ",
+    "次のページ",
+    "下一頁",
+    "下一页",
+    "下頁",
+    "다음",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,9 @@ def maybe_gunzip(body: bytes) -> bytes:
     return body
 
 
-def sitemap_entries(body: bytes) -> tuple[Literal["urlset", "sitemapindex", "invalid"], list[Candidate]]:
+def sitemap_entries(
+    body: bytes,
+) -> tuple[Literal["urlset", "sitemapindex", "invalid"], list[Candidate]]:
     """Parse a (possibly gzipped) sitemap or sitemap index into candidates.
 
     News sitemaps give ``news:publication_date``; it is preferred over ``lastmod``.
@@ -90,7 +102,9 @@ def sitemap_entries(body: bytes) -> tuple[Literal["urlset", "sitemapindex", "inv
 
 def _news_publication_dates(body: bytes) -> dict[str, datetime]:
     # Scrapy's Sitemap flattens <news:news> to an empty string, losing the publication date.
-    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    parser = lxml.etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
     try:
         root = lxml.etree.fromstring(body, parser)
     except lxml.etree.XMLSyntaxError:

@@ -42,18 +42,30 @@ def sync_sources(conn: psycopg2.extensions.connection, sources: Iterable[Source]
             config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()}
             cur.execute(
                 query("upsert_source"),
-                {"name": s.name, "language": s.language, "allowed_domains": list(s.allowed_domains), "config": Json(config)},
+                {
+                    "name": s.name,
+                    "language": s.language,
+                    "allowed_domains": list(s.allowed_domains),
+                    "config": Json(config),
+                },
             )
 
 
-def known_urls(conn: psycopg2.extensions.connection, source: Source, as_of: datetime) -> frozenset[str]:
+def known_urls(
+    conn: psycopg2.extensions.connection, source: Source, as_of: datetime
+) -> frozenset[str]:
     """URLs of ``source`` already fetched and not due for a revisit at ``as_of``."""
     with conn.cursor() as cur:
-        cur.execute(query("known_urls"), {"source": source.name, "revisit_hours": source.revisit_hours, "as_of": as_of})
+        cur.execute(
+            query("known_urls"),
+            {"source": source.name, "revisit_hours": source.revisit_hours, "as_of": as_of},
+        )
         return frozenset(row[0] for row in cur.fetchall())
 
 
-def store_pages(conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]) -> None:
+def store_pages(
+    conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]
+) -> None:
     """Upsert fetched pages into ``raw_pages`` (gzip HTML, state pending) and clear their fetch errors."""
     if not pages:
         return
@@ -88,7 +100,10 @@ def store_fetch_errors(
         return
     now = datetime.now(UTC)
     by_url = {e.url: e for e in errors}
-    rows = [(e.url, source, run_id, e.http_status, e.error_class, e.message, now, now) for e in by_url.values()]
+    rows = [
+        (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now)
+        for e in by_url.values()
+    ]
     with conn.cursor() as cur:
         execute_values(cur, query("upsert_fetch_errors"), rows, page_size=500)
 
@@ -110,7 +125,9 @@ class LoadCounts:
         return sum(self.rejected_by_reason.values())
 
 
-def _extract_page(job: tuple[str, bytes, str | None, str | None, str, tuple[str, ...]]) -> tuple[str, Article | Rejection]:
+def _extract_page(
+    job: tuple[str, bytes, str | None, str | None, str, tuple[str, ...]],
+) -> tuple[str, Article | Rejection]:
     """Worker-side: decompress and extract one page (module-level so a process pool can pickle it)."""
     from crawler.extract import extract
 
@@ -121,20 +138,28 @@ def _extract_page(job: tuple[str, bytes, str | None, str | None, str, tuple[str,
         html = gzip.decompress(html_gzip)
     except (OSError, EOFError) as exc:
         return url, Rejection("corrupt_raw_page", str(exc))
-    return url, extract(html, url, declared_encoding=encoding, default_language=language, allowed_domains=domains)
+    return url, extract(
+        html, url, declared_encoding=encoding, default_language=language, allowed_domains=domains
+    )
 
 
 def content_hash(article: Article) -> str:
     """Stable hash of everything extraction produced (not of fetch times)."""
     data = asdict(article)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
-def _pending_batches(conn: psycopg2.extensions.connection, source: str) -> Iterator[list[tuple[Any, ...]]]:
+def _pending_batches(
+    conn: psycopg2.extensions.connection, source: str
+) -> Iterator[list[tuple[Any, ...]]]:
     after = ""
     while True:
         with conn.cursor() as cur:
-            cur.execute(query("pending_pages"), {"source": source, "after": after, "limit": BATCH_SIZE})
+            cur.execute(
+                query("pending_pages"), {"source": source, "after": after, "limit": BATCH_SIZE}
+            )
             rows = cur.fetchall()
         if not rows:
             return
@@ -151,12 +176,18 @@ def load_pending(
     try:
         for rows in _pending_batches(conn, source.name):
             if executor is None and workers > 1 and len(rows) >= _POOL_THRESHOLD:
-                executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                executor = ProcessPoolExecutor(
+                    workers, mp_context=multiprocessing.get_context("spawn")
+                )
             jobs = [
                 (url, bytes(html), enc, reason, source.language, source.allowed_domains)
                 for url, html, enc, reason in rows
             ]
-            results = list(executor.map(_extract_page, jobs, chunksize=8)) if executor else map(_extract_page, jobs)
+            results = (
+                list(executor.map(_extract_page, jobs, chunksize=8))
+                if executor
+                else map(_extract_page, jobs)
+            )
             _write_batch(conn, source.name, run_id, list(results), counts)
             conn.commit()
     finally:

@@ -28,7 +28,9 @@ class Article:
 class Rejection:
     """Why a page was not stored as an article (``reason`` is a short slug, counted in crawl_runs)."""
 
-    reason: str  # e.g. "not_html", "empty", "too_short", "listing_page", "error_page", "undecodable"
+    reason: (
+        str  # e.g. "not_html", "empty", "too_short", "listing_page", "error_page", "undecodable"
+    )
     detail: str = ""
 
 

@@ -13,7 +13,9 @@ _PLAIN_INTERVAL = 10.0  # seconds between plain progress lines for one source
 class Progress:
     """Tracks each source's state; redraws in place on a TTY, else prints plain lines."""
 
-    def __init__(self, names: list[str], stream: IO[str] | None = None, live: bool | None = None) -> None:
+    def __init__(
+        self, names: list[str], stream: IO[str] | None = None, live: bool | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.names = names

@@ -45,7 +45,10 @@ def crawl_step(
     """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all."""
     with transaction(database_url) as conn, conn.cursor() as cur:
         sync_sources(conn, [source])
-        cur.execute(query("start_crawl_run"), {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)})
+        cur.execute(
+            query("start_crawl_run"),
+            {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)},
+        )
     try:
         result = crawl_source(
             source,
@@ -79,7 +82,12 @@ def crawl_step(
 
 
 def _finish_crawl(
-    database_url: str, source: Source, run_id: str, result: CrawlResult, status: str, message: str | None
+    database_url: str,
+    source: Source,
+    run_id: str,
+    result: CrawlResult,
+    status: str,
+    message: str | None,
 ) -> None:
     with transaction(database_url) as conn, conn.cursor() as cur:
         cur.execute(
@@ -113,7 +121,9 @@ def load_step(source: Source, *, database_url: str, run_id: str, workers: int = 
         cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
         row = cur.fetchone()
         if row is None:
-            raise CrawlError(f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first")
+            raise CrawlError(
+                f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first"
+            )
         new, updated, unchanged, _rejected, by_reason = row
         reasons = Counter(by_reason) + counts.rejected_by_reason
         cur.execute(
@@ -161,7 +171,20 @@ def get_run_counts(database_url: str, source: str, run_id: str) -> RunCounts:
         row = cur.fetchone()
     if row is None:
         raise CrawlError(f"source {source!r}: no crawl_runs row for run {run_id!r}")
-    (_, _, _status, fetched, new, updated, unchanged, rejected, errors, by_reason, by_class, _msg) = row
+    (
+        _,
+        _,
+        _status,
+        fetched,
+        new,
+        updated,
+        unchanged,
+        rejected,
+        errors,
+        by_reason,
+        by_class,
+        _msg,
+    ) = row
     return RunCounts(
         source=source,
         run_id=run_id,

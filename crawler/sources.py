@@ -17,7 +17,9 @@ from crawler.errors import SourceConfigError
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _LANG_RE = re.compile(r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
-_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,5 +219,7 @@ def select_sources(sources: list[Source], names: list[str] | None) -> list[Sourc
     by_name = {s.name: s for s in sources}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise SourceConfigError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(by_name)}")
+        raise SourceConfigError(
+            f"unknown source(s): {', '.join(unknown)}; known: {', '.join(by_name)}"
+        )
     return [by_name[n] for n in names]

@@ -57,7 +57,9 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         yield url
     finally:
         with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
         admin.close()
 
 
@@ -70,7 +72,9 @@ def db(pg_url: str) -> Iterator[str]:
     conn = psycopg2.connect(pg_url)
     with conn, conn.cursor() as cur:
         cur.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, _TABLES)))
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(map(sql.Identifier, _TABLES))
+            )
         )
     conn.close()
     yield pg_url

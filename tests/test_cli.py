@@ -20,7 +20,9 @@ SHIFT_JIS = site_dir() / "news/2026/11/20/tokyo-record-rainfall.html"
 DAY_ARCHIVE = site_dir() / "news/2026/11/19/index.html"
 
 
-def _newsflow(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def _newsflow(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [NEWSFLOW, *args],
@@ -35,14 +37,23 @@ def _newsflow(*args: str, env: dict[str, str] | None = None, stdin: bytes | None
 
 
 def test_extract_prints_one_json_object_per_file_in_order() -> None:
-    proc = _newsflow("extract", str(SEED_LIKE), str(DAY_ARCHIVE), str(SHIFT_JIS), "--url", "https://demo.example/news/2026/11/20/x.html")
+    proc = _newsflow(
+        "extract",
+        str(SEED_LIKE),
+        str(DAY_ARCHIVE),
+        str(SHIFT_JIS),
+        "--url",
+        "https://demo.example/news/2026/11/20/x.html",
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["file"] for line in lines] == [str(SEED_LIKE), str(DAY_ARCHIVE), str(SHIFT_JIS)]
     seed, archive, sjis = lines
     assert seed["title"].startswith("「秘密外交」破綻の米中貿易交渉")
     assert seed["language"] == "ja" and seed["authors"] == ["佐藤健一"]
-    assert seed["published_at"].startswith("2026-11-20T09:30:00+09:00") or seed["published_at"].startswith("2026-11-20T00:30:00")
+    assert seed["published_at"].startswith("2026-11-20T09:30:00+09:00") or seed[
+        "published_at"
+    ].startswith("2026-11-20T00:30:00")
     assert "最新ニュース" not in seed["body"] and "目次" not in seed["body"]
     assert archive["rejected"] == "listing_page"
     assert "東京" in sjis["title"] and "\ufffd" not in sjis["body"]
@@ -50,7 +61,11 @@ def test_extract_prints_one_json_object_per_file_in_order() -> None:
 
 def test_extract_reads_stdin() -> None:
     proc = subprocess.run(
-        [NEWSFLOW, "extract", "-"], input=SHIFT_JIS.read_bytes(), capture_output=True, timeout=120, check=False
+        [NEWSFLOW, "extract", "-"],
+        input=SHIFT_JIS.read_bytes(),
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     (record,) = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
@@ -64,7 +79,9 @@ def test_db_url_and_status_with_database_url(pg_url: str) -> None:
     assert proc.returncode == 0 and proc.stdout.strip() == pg_url
     status = _newsflow("db", "status", env={"DATABASE_URL": pg_url})
     assert status.returncode == 0
-    assert [line.split()[0] for line in status.stdout.splitlines()] == ["applied"] * len(status.stdout.splitlines())
+    assert [line.split()[0] for line in status.stdout.splitlines()] == ["applied"] * len(
+        status.stdout.splitlines()
+    )
 
 
 def test_embedded_database_is_started_kept_and_reused(tmp_path: Path) -> None:
@@ -103,7 +120,15 @@ def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
     first = _newsflow("demo", "--port", port, env=env)
     assert first.returncode == 0, first.stderr
     header, row = first.stdout.splitlines()[:2]
-    assert header.split()[:7] == ["source", "fetched", "new", "updated", "unchanged", "rejected", "errors"]
+    assert header.split()[:7] == [
+        "source",
+        "fetched",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+        "errors",
+    ]
     stored, rejected, missing = (_manifest_count(o) for o in ("stored", "rejected", "not_found"))
     fetched = stored + rejected
     assert row.split()[:7] == ["demo-daily", *map(str, (fetched, stored, 0, 0, rejected, missing))]
@@ -120,12 +145,17 @@ def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
 
 def test_run_reports_a_bad_sources_file_clearly(tmp_path: Path, pg_url: str) -> None:
     bad = tmp_path / "s.yaml"
-    bad.write_text("sources:\n  - name: x\n    language: en\n    allowed_domains: [x.org]\n    feeds: [https://x.org/rss]\n    colour: red\n", encoding="utf-8")
+    bad.write_text(
+        "sources:\n  - name: x\n    language: en\n    allowed_domains: [x.org]\n    feeds: [https://x.org/rss]\n    colour: red\n",
+        encoding="utf-8",
+    )
     proc = _newsflow("run", "--sources", str(bad), env={"DATABASE_URL": pg_url})
     assert proc.returncode == 2
     assert "source 'x': unknown key 'colour'" in proc.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["db", "--help"], ["extract", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["run", "--help"], ["db", "--help"], ["extract", "--help"]]
+)
 def test_help(args: list[str]) -> None:
     assert _newsflow(*args).returncode == 0

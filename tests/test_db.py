@@ -38,11 +38,15 @@ def test_migrations_apply_once_in_order(empty_db: str) -> None:
     assert db.migrate(empty_db) == []
     assert db.migration_status(empty_db) == [(n, "applied") for n in names]
     with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass('articles'), to_regclass('crawl_runs'), to_regclass('sources')")
+        cur.execute(
+            "SELECT to_regclass('articles'), to_regclass('crawl_runs'), to_regclass('sources')"
+        )
         assert all(cur.fetchone())
 
 
-def test_changed_migration_is_refused(empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_migration_is_refused(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     copy = tmp_path / "sql"
     shutil.copytree(db.sql_dir(), copy)
     monkeypatch.setattr(db, "SQL_DIR", copy)
@@ -63,7 +67,7 @@ def test_failed_migration_rolls_back_and_is_not_recorded(
         "CREATE TABLE half_done (x int);\nSELECT no_such_function();\n", encoding="utf-8"
     )
     monkeypatch.setattr(db, "SQL_DIR", copy)
-    with pytest.raises(MigrationError, match="9999_broken.sql failed"):
+    with pytest.raises(MigrationError, match=r"9999_broken\.sql failed"):
         db.migrate(empty_db)
     status = dict(db.migration_status(empty_db))
     assert status["9999_broken.sql"] == "pending"
@@ -77,7 +81,7 @@ def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     shutil.copytree(db.sql_dir(), copy)
     (copy / "migrations" / "2_Oops.sql").write_text("SELECT 1;", encoding="utf-8")
     monkeypatch.setattr(db, "SQL_DIR", copy)
-    with pytest.raises(MigrationError, match="NNNN_snake_case"):
+    with pytest.raises(MigrationError, match=r"NNNN_snake_case\.sql"):
         db.migrations()
 
 
@@ -98,7 +102,9 @@ def test_concurrent_migrators_do_not_collide(empty_db: str) -> None:
         t.join()
     assert not errors
     applied = [name for r in results for name in r]
-    assert sorted(applied) == [m.filename for m in db.migrations()], "each migration applied exactly once"
+    assert sorted(applied) == [m.filename for m in db.migrations()], (
+        "each migration applied exactly once"
+    )
 
 
 def test_named_queries_load() -> None:

@@ -40,7 +40,10 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_rss_links_dates_and_guid_permalinks() -> None:
     entries = feed_entries(RSS, "https://ex.jp/rss.xml")
     assert entries is not None
-    assert [e.url for e in entries] == ["https://ex.jp/articles/1?utm_source=rss", "https://ex.jp/articles/2"]
+    assert [e.url for e in entries] == [
+        "https://ex.jp/articles/1?utm_source=rss",
+        "https://ex.jp/articles/2",
+    ]
     assert entries[0].lastmod == datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=9)))
 
 
@@ -61,7 +64,10 @@ def test_non_feed_is_none() -> None:
 def test_sitemap_index_and_news_sitemap_dates() -> None:
     kind, entries = sitemap_entries(SITEMAP_INDEX)
     assert kind == "sitemapindex"
-    assert [e.url for e in entries] == ["https://ex.jp/sitemap-1.xml.gz", "https://ex.jp/sitemap-news.xml"]
+    assert [e.url for e in entries] == [
+        "https://ex.jp/sitemap-1.xml.gz",
+        "https://ex.jp/sitemap-news.xml",
+    ]
     kind, entries = sitemap_entries(NEWS_SITEMAP)
     assert kind == "urlset"
     # news:publication_date wins over lastmod; a plain lastmod date is kept when alone
@@ -77,7 +83,10 @@ def test_gzipped_sitemap_and_garbage() -> None:
 
 
 def test_normalize_url_drops_tracking_and_fragment() -> None:
-    assert normalize_url("HTTPS://Ex.JP/a/b.html?utm_source=rss&utm_medium=feed&id=3#top") == "https://ex.jp/a/b.html?id=3"
+    assert (
+        normalize_url("HTTPS://Ex.JP/a/b.html?utm_source=rss&utm_medium=feed&id=3#top")
+        == "https://ex.jp/a/b.html?id=3"
+    )
     assert normalize_url("https://ex.jp/a?fbclid=x&gclid=y") == "https://ex.jp/a"
 
 
@@ -86,5 +95,7 @@ def test_pagination_links() -> None:
     assert is_pagination_link(None, "次へ")
     assert is_pagination_link(None, "下一頁 »")
     assert is_pagination_link(None, "Next page")
-    assert not is_pagination_link(None, "A long headline that mentions what comes next for the economy")
+    assert not is_pagination_link(
+        None, "A long headline that mentions what comes next for the economy"
+    )
     assert not is_pagination_link("nofollow", "Read")

@@ -44,22 +44,28 @@ def test_articles_match_the_manifest(demo_site: Any, db: str, tmp_path: Path) ->
     assert counts.errors_by_class == {"http_404": 1}
     rows = {
         r[0].removeprefix(demo_site.base_url): r
-        for r in _rows(db, "SELECT url, title, language, published_at, authors, body, source FROM articles")
+        for r in _rows(
+            db, "SELECT url, title, language, published_at, authors, body, source FROM articles"
+        )
     }
     assert set(rows) == {c["path"] for c in STORED}
     for c in STORED:
-        url, title, language, published_at, authors, body, source = rows[c["path"]]
+        _url, title, language, published_at, authors, body, source = rows[c["path"]]
         assert title == c["title"], c["path"]
         assert language == c["language"].split("-")[0], c["path"]
         assert published_at is not None and published_at.tzinfo is not None, c["path"]
-        assert published_at.isoformat() == c["published"] or published_at == _parse(c["published"]), c["path"]
+        assert published_at.isoformat() == c["published"] or published_at == _parse(
+            c["published"]
+        ), c["path"]
         assert authors == [c["author"]], c["path"]
         assert source == "demo-daily"
         for snippet in c.get("with", []):
             assert snippet in body, f"{c['path']}: body lacks {snippet!r}"
         for snippet in c.get("without", []):
             assert snippet not in body, f"{c['path']}: body keeps boilerplate {snippet!r}"
-    (run,) = _rows(db, "SELECT status, pages_fetched, articles_new, rejected, errors FROM crawl_runs")
+    (run,) = _rows(
+        db, "SELECT status, pages_fetched, articles_new, rejected, errors FROM crawl_runs"
+    )
     assert run == ("succeeded", len(STORED) + len(REJECTED), len(STORED), len(REJECTED), 1)
 
 
@@ -86,9 +92,16 @@ def test_changed_page_updates_its_article(demo_site: Any, db: str, tmp_path: Pat
     # Simulate a revisit that found an edited article: replace its raw HTML and queue it again.
     path = STORED[0]["path"]
     url = demo_site.base_url + path
-    html = (site_dir() / path.lstrip("/")).read_bytes().replace(b"{{BASE}}", demo_site.base_url.encode())
+    html = (
+        (site_dir() / path.lstrip("/"))
+        .read_bytes()
+        .replace(b"{{BASE}}", demo_site.base_url.encode())
+    )
     encoding = STORED[0]["encoding"]
-    edited = html.replace(STORED[0]["with"][0].encode(encoding), b"CORRECTION: " + STORED[0]["with"][0].encode(encoding))
+    edited = html.replace(
+        STORED[0]["with"][0].encode(encoding),
+        b"CORRECTION: " + STORED[0]["with"][0].encode(encoding),
+    )
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
         cur.execute(
             "UPDATE raw_pages SET html_gzip = %s, state = 'pending' WHERE url = %s",
@@ -96,7 +109,9 @@ def test_changed_page_updates_its_article(demo_site: Any, db: str, tmp_path: Pat
         )
     (source,) = load_sources(write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml"))
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO crawl_runs (source, run_id, status) VALUES ('demo-daily', 'run-2', 'crawled')")
+        cur.execute(
+            "INSERT INTO crawl_runs (source, run_id, status) VALUES ('demo-daily', 'run-2', 'crawled')"
+        )
     counts = load_step(source, database_url=db, run_id="run-2")
     assert (counts.articles_new, counts.articles_updated) == (0, 1)
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
@@ -111,11 +126,15 @@ def test_content_hash_ignores_nothing_extracted() -> None:
     a = Article(url="https://ex.jp/1", title="t", body="b")
     assert content_hash(a) == content_hash(Article(url="https://ex.jp/1", title="t", body="b"))
     assert content_hash(a) != content_hash(Article(url="https://ex.jp/1", title="t", body="b2"))
-    assert content_hash(a) != content_hash(Article(url="https://ex.jp/1", title="t", body="b", authors=("x",)))
+    assert content_hash(a) != content_hash(
+        Article(url="https://ex.jp/1", title="t", body="b", authors=("x",))
+    )
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_load_in_process_and_in_pool_agree(workers: int, demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_load_in_process_and_in_pool_agree(
+    workers: int, demo_site: Any, db: str, tmp_path: Path
+) -> None:
     import crawler.load as load_module
 
     old = load_module._POOL_THRESHOLD

@@ -18,7 +18,9 @@ def test_plain_lines_when_not_a_terminal() -> None:
     assert not p.live
     p.update("alpha", "crawling")
     callback = p.on_crawl_event("alpha")
-    callback({"event": "progress", "discovered": 5, "fetched": 2, "errors": 0})  # within 10 s: dropped
+    callback(
+        {"event": "progress", "discovered": 5, "fetched": 2, "errors": 0}
+    )  # within 10 s: dropped
     callback({"event": "progress", "discovered": 6, "fetched": 3, "errors": 0})  # likewise
     p.update("beta", "done: fetched 1")
     p._last_plain["alpha"] -= 11  # ten seconds later

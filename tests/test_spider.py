@@ -46,20 +46,26 @@ def _crawl(site: Any, db: str, tmp_path: Path, discovery: tuple[str, ...]) -> An
 
 
 @pytest.mark.parametrize("mode", ["feeds", "sitemaps", "start_urls"])
-def test_discovery_finds_exactly_the_listed_articles(mode: str, demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_discovery_finds_exactly_the_listed_articles(
+    mode: str, demo_site: Any, db: str, tmp_path: Path
+) -> None:
     demo_site.clear_requests()
     result = _crawl(demo_site, db, tmp_path, (mode,))
     fetched = _article_requests(demo_site)
     expected = _expected_fetches(mode)
     assert expected, f"manifest lists no article for {mode}"
-    assert set(fetched) == expected, f"{mode}: fetched {sorted(fetched)}, manifest expects {sorted(expected)}"
+    assert set(fetched) == expected, (
+        f"{mode}: fetched {sorted(fetched)}, manifest expects {sorted(expected)}"
+    )
     assert len(fetched) == len(set(fetched)), f"{mode}: an article was requested twice: {fetched}"
     assert all(r.headers.get("User-Agent", "").startswith("newsflow/") for r in demo_site.requests)
     not_found = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "not_found"}
     assert result.errors_by_class.get("http_404", 0) == len(expected & not_found)
 
 
-def test_robots_disallowed_urls_are_never_requested(demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_robots_disallowed_urls_are_never_requested(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
     demo_site.clear_requests()
     _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
     paths = [r.path for r in demo_site.requests]
@@ -70,7 +76,9 @@ def test_robots_disallowed_urls_are_never_requested(demo_site: Any, db: str, tmp
     assert never and not never & set(paths)
 
 
-def test_pages_are_stored_compressed_and_not_fetched_again(demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_pages_are_stored_compressed_and_not_fetched_again(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
     demo_site.clear_requests()
     first = _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
     first_articles = _article_requests(demo_site)
@@ -90,7 +98,9 @@ def test_pages_are_stored_compressed_and_not_fetched_again(demo_site: Any, db: s
     assert set(first_articles) >= set(_article_requests(demo_site))  # only the 404 is retried
 
 
-def test_tracking_parameters_are_stripped_before_fetching(demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_tracking_parameters_are_stripped_before_fetching(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
     demo_site.clear_requests()
     _crawl(demo_site, db, tmp_path, ("feeds",))
     assert not [r.path for r in demo_site.requests if "utm_" in r.path]
@@ -115,11 +125,15 @@ def test_source_that_fails_entirely_raises_and_is_recorded(db: str, tmp_path: Pa
     assert status == "failed" and errors > 0 and "demo-daily" in message
 
 
-def test_revisit_window_refetches_recent_articles_only(demo_site: Any, db: str, tmp_path: Path) -> None:
+def test_revisit_window_refetches_recent_articles_only(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
     from crawler.run import load_step
 
     def crawl_and_load(revisit_hours: float) -> None:
-        path = write_demo_sources(demo_site.base_url, tmp_path / "s.yaml", ("feeds",), revisit_hours=revisit_hours)
+        path = write_demo_sources(
+            demo_site.base_url, tmp_path / "s.yaml", ("feeds",), revisit_hours=revisit_hours
+        )
         (source,) = load_sources(path)
         run_id = new_run_id()
         crawl_step(source, sources_path=path, database_url=db, run_id=run_id)

@@ -55,14 +55,22 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, meta={"via": "feed"})
+            yield scrapy.Request(
+                url, callback=self.parse_feed, errback=self.on_error, meta={"via": "feed"}
+            )
         for url in self.source.sitemaps:
             yield scrapy.Request(
-                url, callback=self.parse_sitemap, errback=self.on_error, meta={"via": "sitemap", "depth_sm": 0}
+                url,
+                callback=self.parse_sitemap,
+                errback=self.on_error,
+                meta={"via": "sitemap", "depth_sm": 0},
             )
         for url in self.source.start_urls:
             yield scrapy.Request(
-                url, callback=self.parse_listing, errback=self.on_error, meta={"via": "listing", "hops": 0}
+                url,
+                callback=self.parse_listing,
+                errback=self.on_error,
+                meta={"via": "listing", "hops": 0},
             )
 
     # discovery ----------------------------------------------------------------------------
@@ -71,7 +79,9 @@ class NewsSpider(scrapy.Spider):
         entries = feed_entries(response.body, response.url)
         if entries is None:
             self.crawler.stats.inc_value("newsflow/discovery_invalid/feed")
-            yield self._error_item(response.url, "invalid_feed", "not an RSS or Atom feed", response.status)
+            yield self._error_item(
+                response.url, "invalid_feed", "not an RSS or Atom feed", response.status
+            )
             return
         for entry in entries:
             yield from self._article_request(entry.url, "feed")
@@ -80,7 +90,9 @@ class NewsSpider(scrapy.Spider):
         kind, entries = sitemap_entries(response.body)
         if kind == "invalid":
             self.crawler.stats.inc_value("newsflow/discovery_invalid/sitemap")
-            yield self._error_item(response.url, "invalid_sitemap", "not a sitemap", response.status)
+            yield self._error_item(
+                response.url, "invalid_sitemap", "not a sitemap", response.status
+            )
             return
         depth = response.meta.get("depth_sm", 0)
         for entry in entries:
@@ -110,7 +122,10 @@ class NewsSpider(scrapy.Spider):
                 link.attrib.get("rel"), " ".join(link.css("::text").getall())
             ):
                 yield response.follow(
-                    url, callback=self.parse_listing, errback=self.on_error, meta={"via": "listing", "hops": hops + 1}
+                    url,
+                    callback=self.parse_listing,
+                    errback=self.on_error,
+                    meta={"via": "listing", "hops": hops + 1},
                 )
 
     def _article_request(self, url: str, via: str) -> Iterator[scrapy.Request]:
@@ -128,7 +143,12 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("newsflow/over_max_articles")
             return
         stats.inc_value("newsflow/article_requests")
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta={"via": via, "article": True})
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"via": via, "article": True},
+        )
 
     # articles -----------------------------------------------------------------------------
 
@@ -137,7 +157,9 @@ class NewsSpider(scrapy.Spider):
         mime = (content_type or "").split(";", 1)[0].strip().lower()
         encoding = None
         if content_type and "charset=" in content_type.lower():
-            encoding = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip(" \"'") or None
+            encoding = (
+                content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip(" \"'") or None
+            )
         is_html = mime in _HTML_TYPES or (not mime and response.body.lstrip()[:1] == b"<")
         yield PageItem(
             url=response.meta.get("redirect_urls", [response.url])[0],
@@ -173,6 +195,10 @@ class NewsSpider(scrapy.Spider):
             error_class = type(failure.value).__name__
         yield self._error_item(request.url, error_class, failure.getErrorMessage())
 
-    def _error_item(self, url: str, error_class: str, message: str, status: int | None = None) -> FetchErrorItem:
+    def _error_item(
+        self, url: str, error_class: str, message: str, status: int | None = None
+    ) -> FetchErrorItem:
         self.crawler.stats.inc_value(f"newsflow/errors/{error_class}")
-        return FetchErrorItem(url=url, error_class=error_class, message=message[:500], http_status=status)
+        return FetchErrorItem(
+            url=url, error_class=error_class, message=message[:500], http_status=status
+        )
