@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup run demo test lint airflow airflow-stop db-url clean
+.PHONY: help setup run demo test lint bench airflow airflow-stop db-url clean
 
 help:
 	@echo "make run       crawl every source in the default sources file into PostgreSQL"
@@ -44,6 +44,10 @@ test: setup
 lint: setup
 	$(RUN) ruff check crawler dags tests
 	$(RUN) ruff format --check crawler dags tests
+
+# Benchmarks print figures; they never assert on time (see benchmarks/README.md).
+bench: setup
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(RUN) python $$script || exit 1; done
 
 airflow: setup
 	$(RUN) python -m crawler.airflow_local
