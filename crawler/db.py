@@ -51,16 +51,20 @@ def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     if database != "postgres":
-        with psycopg2.connect(server.get_uri()) as conn:
+        # No `with conn`: psycopg2 opens a transaction there even in autocommit mode, and
+        # CREATE DATABASE refuses to run inside one.
+        conn = psycopg2.connect(server.get_uri())
+        try:
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
                 if cur.fetchone() is None:
-                    # Identifier quoting via psycopg2.sql: database names cannot be bound.
+                    # Database names cannot be bound parameters: quoted with psycopg2.sql.
                     from psycopg2 import sql
 
                     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        conn.close()
+        finally:
+            conn.close()
     return str(server.get_uri(database))
 
 

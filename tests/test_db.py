@@ -111,3 +111,16 @@ def test_named_queries_load() -> None:
     assert "ON CONFLICT (url)" in db.query("upsert_articles")
     with pytest.raises(KeyError, match="no query named"):
         db.query("nope")
+
+
+def test_embedded_server_creates_a_second_database(tmp_path: Path) -> None:
+    pgdata = tmp_path / "pgdata"
+    try:
+        url = db.embedded_database_url(pgdata, "airflow")
+        assert url.split("?")[0].endswith("/airflow")
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_database()")
+            assert cur.fetchone() == ("airflow",)
+        assert db.embedded_database_url(pgdata, "airflow") == url  # exists now: reused
+    finally:
+        db.stop_embedded(pgdata)

@@ -1,0 +1,129 @@
+"""End to end: ``news_ingest`` run twice with ``dag.test()`` against the demo site and PostgreSQL.
+
+The first run stores the demo site's articles and one ``crawl_runs`` row per source; the second
+run of the same DAG adds nothing. Both runs happen in this one process: the first ``dag.test()``
+builds Airflow's in-process execution API (slow), later ones reuse it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "news_ingest.py"
+DEMO_SOURCE = "demo-daily"
+
+
+def _news_ingest_dag() -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert bag.import_errors == {}, bag.import_errors
+    dag = bag.dags["news_ingest"]
+    for t in dag.tasks:
+        # dag.test() waits out retry delays; fail at once so a broken step fails the test quickly.
+        t.retries = 0
+    return dag
+
+
+def _run(dag: Any, day: int) -> Any:
+    dag_run = dag.test(logical_date=datetime(2025, 6, day, tzinfo=UTC))
+    states = {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "success", (
+        f"news_ingest run {dag_run.run_id} ended {dag_run.state}: {states}"
+    )
+    return dag_run
+
+
+def _crawl_run(url: str, run_id: str) -> dict[str, Any]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT source, status, pages_fetched, articles_new, articles_updated,"
+            " articles_unchanged, rejected, errors FROM crawl_runs WHERE run_id = %s",
+            (run_id,),
+        )
+        assert cur.description is not None
+        names = [d.name for d in cur.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    conn.close()
+    assert [r["source"] for r in rows] == [DEMO_SOURCE], f"crawl_runs rows of {run_id}: {rows}"
+    return rows[0]
+
+
+def _scalar(url: str, sql: str, *params: object) -> Any:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    conn.close()
+    assert row is not None
+    return row[0]
+
+
+def test_news_ingest_twice(
+    airflow_db: None, news_db: str, demo_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
+    monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "1")  # the demo site is small: no process pool
+    dag = _news_ingest_dag()
+
+    first = _run(dag, 1)
+    articles = _scalar(news_db, "SELECT count(*) FROM articles WHERE source = %s", DEMO_SOURCE)
+    assert articles > 0, "first run stored no article from the demo site"
+    run = _crawl_run(news_db, first.run_id)
+    assert run["status"] == "succeeded", f"first run's crawl_runs row: {run}"
+    assert run["articles_new"] == articles, (
+        f"first run: articles_new {run} != {articles} stored articles"
+    )
+    assert run["pages_fetched"] >= articles, f"first run fetched fewer pages than it stored: {run}"
+    assert (
+        _scalar(news_db, "SELECT count(*) FROM articles WHERE run_id = %s", first.run_id)
+        == articles
+    )
+
+    labels = {
+        ti.task_id: ti.rendered_map_index for ti in first.get_task_instances() if ti.map_index >= 0
+    }
+    assert labels == dict.fromkeys(("source.crawl", "source.load", "source.check"), DEMO_SOURCE), (
+        f"mapped tasks are not labelled with the source name: {labels}"
+    )
+
+    second = _run(dag, 2)
+    assert second.run_id != first.run_id
+    assert _scalar(news_db, "SELECT count(*) FROM articles") == articles, (
+        "second run changed articles"
+    )
+    run = _crawl_run(news_db, second.run_id)
+    assert run["status"] == "succeeded", f"second run's crawl_runs row: {run}"
+    assert run["articles_new"] == 0, f"second run found new articles on an unchanged site: {run}"
+    assert run["articles_updated"] == 0, f"second run updated articles of an unchanged site: {run}"
+
+
+def test_check_fails_task_with_the_failed_checks(
+    airflow_db: None, news_db: str, demo_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from crawler.airflow_support import check
+
+    monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
+    run_id = "manual__check_failure"
+    with psycopg2.connect(news_db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO sources (name, language, allowed_domains, config)"
+            " VALUES (%s, 'en', '{127.0.0.1}', '{}')",
+            (DEMO_SOURCE,),
+        )
+        cur.execute(
+            "INSERT INTO articles (url, source, title, body, content_hash, fetched_url, fetched_at,"
+            " run_id) VALUES ('http://127.0.0.1/news/x', %s, 'Short', 'too short', 'h',"
+            " 'http://127.0.0.1/news/x', now(), %s)",
+            (DEMO_SOURCE, run_id),
+        )
+    conn.close()
+
+    with pytest.raises(AirflowFailException, match="articles_without_body: 1 failing row"):
+        check(DEMO_SOURCE, run_id)
