@@ -49,7 +49,7 @@ def _database_url(config: Config) -> str:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from crawler.progress import Progress
-    from crawler.run import check_step, crawl_step, load_step, new_run_id
+    from crawler.run import check_step, crawl_step, get_run_counts, load_step, new_run_id
     from crawler.sources import load_sources, select_sources
 
     sources_path: Path = args.sources or config.sources_path
@@ -93,7 +93,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             return status, counts
         except NewsflowError as exc:
             progress.update(source.name, f"FAILED: {exc}")
-            return f"failed: {exc}", None
+            try:  # what the failed step recorded, if it got as far as crawl_runs
+                return f"failed: {exc}", get_run_counts(url, source.name, run_id)
+            except NewsflowError:
+                return f"failed: {exc}", None
 
     with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
         results = list(pool.map(one, [s.name for s in sources]))
@@ -103,36 +106,31 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
     header = ("source", "fetched", "new", "updated", "unchanged", "rejected", "errors", "status")
+    keys = (
+        "pages_fetched",
+        "articles_new",
+        "articles_updated",
+        "articles_unchanged",
+        "rejected",
+        "errors",
+    )
     rows = [header]
+    notes = []
     for name, (status, counts) in zip(names, results, strict=True):
-        if counts is None:
-            rows.append((name, "-", "-", "-", "-", "-", "-", status))
-            continue
-        c = asdict(counts)  # type: ignore[call-overload]
-        rows.append(
-            (
-                name,
-                *(
-                    str(c[k])
-                    for k in (
-                        "pages_fetched",
-                        "articles_new",
-                        "articles_updated",
-                        "articles_unchanged",
-                        "rejected",
-                        "errors",
-                    )
-                ),
-                status,
+        cells = asdict(counts) if counts is not None else {}  # type: ignore[call-overload]
+        rows.append((name, *(str(cells.get(k, "-")) for k in keys), status.split(":", 1)[0]))
+        if status != "ok":
+            notes.append(f"  {name}: {status}")
+        if cells.get("rejected_by_reason") or cells.get("errors_by_class"):
+            notes.append(
+                f"  {name}: rejected {cells['rejected_by_reason']} errors {cells['errors_by_class']}"
             )
-        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     for r in rows:
         cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(widths))]
         print("  ".join(cells) + "  " + r[-1])
-    for name, (_, counts) in zip(names, results, strict=True):
-        if counts is not None and (counts.rejected_by_reason or counts.errors_by_class):  # type: ignore[attr-defined]
-            print(f"  {name}: rejected {counts.rejected_by_reason} errors {counts.errors_by_class}")  # type: ignore[attr-defined]
+    for note in notes:
+        print(note)
 
 
 # demo ------------------------------------------------------------------------------------------

@@ -12,6 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -185,12 +191,14 @@ class NewsSpider(scrapy.Spider):
             # robots.txt (or another middleware) refused it: not an error of the site.
             self.crawler.stats.inc_value("newsflow/ignored_requests")
             return
-        if failure.check(TimeoutError, TCPTimedOutError):
+        if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             error_class = "timeout"
-        elif failure.check(DNSLookupError):
+        elif failure.check(DNSLookupError, CannotResolveHostError):
             error_class = "dns"
-        elif failure.check(ConnectionRefusedError):
+        elif failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
             error_class = "connection_refused"
+        elif failure.check(ResponseDataLossError):
+            error_class = "truncated"
         else:
             error_class = type(failure.value).__name__
         yield self._error_item(request.url, error_class, failure.getErrorMessage())
