@@ -159,4 +159,3 @@ def test_run_reports_a_bad_sources_file_clearly(tmp_path: Path, pg_url: str) -> 
 )
 def test_help(args: list[str]) -> None:
     assert _newsflow(*args).returncode == 0
-
