@@ -194,6 +194,20 @@ def cmd_extract(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+# eval ------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    from crawler.evaluate import PEERS, format_markdown, format_rows, run_eval
+
+    names = ["newsflow", *PEERS] if args.compare else ["newsflow"]
+    rows, notes = run_eval(args.corpus, names, worst=args.worst)
+    print((format_markdown if args.markdown else format_rows)(rows))
+    for note in notes:
+        print(note)
+    return 0
+
+
 def _json_default(value: object) -> object:
     if hasattr(value, "isoformat"):
         return value.isoformat()  # type: ignore[no-any-return,attr-defined]
@@ -237,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("files", nargs="+", metavar="FILE", help="HTML file, or - for stdin")
     ex.add_argument("--url", help="the page's URL (for canonical URL and relative links)")
     ex.set_defaults(func=cmd_extract)
+
+    ev = sub.add_parser("eval", help="score the extractor on a labelled corpus (HTML + JSON)")
+    ev.add_argument("corpus", type=Path, metavar="DIR", help="e.g. tests/corpus")
+    ev.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run trafilatura, newspaper4k, readability, news-please",
+    )
+    ev.add_argument("--worst", type=int, default=0, metavar="N", help="list the N worst pages")
+    ev.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ev.set_defaults(func=cmd_eval)
     return parser
 
 

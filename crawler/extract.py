@@ -15,6 +15,7 @@ Body length is measured in units: one per CJK character, one per other word
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import email.utils
 import html as html_lib
@@ -57,11 +58,21 @@ _DATE_RE = re.compile(
     r"(?:(?:T|\s+|\s*\D{0,3}\s*)(\d{1,2})[:時](\d{2})(?:[:分](\d{2}))?(?:\.\d+)?)?"
     r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
 )
+_MONTH_ALT = "|".join(sorted(map(re.escape, rules.MONTHS), key=len, reverse=True))
+_CLOCK = r"(?:,?\s*(?:at|um|à|a\s+las)?\s*(\d{1,2})[:.](\d{2})\s*(?:uhr|h)?\s*([ap]\.?m\.?)?)?"
+# "24.09.2025, 06:00 Uhr"
+_DMY_RE = re.compile(r"(?<![\d.])(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})" + _CLOCK, re.IGNORECASE)
+# "May 6, 2025, 05:25 PM", "6. Mai 2025 um 10:00"
+_MONTH_DATE_RE = re.compile(
+    rf"(?:\b({_MONTH_ALT})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})|\b(\d{{1,2}})\.?\s+({_MONTH_ALT})\.?,?\s+(\d{{4}}))"
+    + _CLOCK,
+    re.IGNORECASE,
+)
 _STOPWORD_SETS = {lang: frozenset(words) for lang, words in rules.STOPWORDS.items()}
 _SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 _STOP_CLIMB_TAGS = frozenset({"body", "html", "article", "main"})
 _H_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", "｜", " :: ", " • ", "｜", " / ")
+_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", "｜", " :: ", " • ", " / ", "－", " : ", "_", "：")
 # Lines at least this long are dropped when they repeat an earlier line exactly; shorter ones
 # (table cells, "—") may repeat legitimately.
 _MIN_DEDUP_CHARS = 8
@@ -82,14 +93,20 @@ def extract(
     declared_encoding: str | None = None,
     default_language: str | None = None,
     allowed_domains: tuple[str, ...] = (),
+    captions: str = "once",
 ) -> Article | Rejection:
     """Extract the article in ``html`` fetched from ``url``, or say why the page is not one.
+
+    ``captions``: "once" keeps a photo caption that the page repeats (alt text, figcaption) once;
+    "drop" removes captions (<figcaption>, caption classes, lines equal to an image's alt text).
 
     Never raises: the input is hostile web content, and lxml/trafilatura raise many exception
     types on it, so any error becomes ``Rejection("parse_error", detail)`` (logged with traceback).
     """
     try:
-        return _extract(html, url, declared_encoding, default_language, allowed_domains)
+        return _extract(
+            html, url, declared_encoding, default_language, allowed_domains, captions == "drop"
+        )
     except Exception as err:  # see docstring: every failure on page input is a rejection
         LOGGER.warning("extract failed url=%s: %r", url, err, exc_info=True)
         return Rejection("parse_error", f"{type(err).__name__}: {err}"[:200])
@@ -107,6 +124,7 @@ def _extract(
     declared_encoding: str | None,
     default_language: str | None,
     allowed_domains: tuple[str, ...],
+    drop_captions: bool = False,
 ) -> Article | Rejection:
     if not data or not data.strip():
         return Rejection("empty")
@@ -123,6 +141,7 @@ def _extract(
         return Rejection("parse_error", "no HTML tree")
 
     meta = _Metadata(tree, url)
+    link_keys = _link_keys(tree)
     body_el = tree.find("body")
     root = body_el if body_el is not None else tree
     stats = _block_stats(root)
@@ -139,7 +158,11 @@ def _extract(
     if link_dense_page and not meta.is_article and page_para < rules.LISTING_MAX_PARA_CHARS:
         return Rejection("listing_page", f"link density {page_links / page_total:.2f}")
 
+    _unwrap_layout_tables(root, stats)
     _preclean(root, stats)
+    caption_keys: frozenset[str] = frozenset()
+    if drop_captions:
+        caption_keys = _drop_captions(root)
     document = trafilatura.bare_extraction(
         tree,
         url=url or None,
@@ -153,12 +176,21 @@ def _extract(
     )
     raw_body = getattr(document, "text", None) or ""
     title = meta.title()
-    body = _clean_lines(raw_body.split("\n"), title)
+    headlines: list[str] = []
+    body = _clean_lines(
+        raw_body.split("\n"), title, link_keys | caption_keys, headlines, drop_captions
+    )
     ld_body = meta.article_body()
     if ld_body and _units(ld_body) > 2 * _units(body):
         body = _clean_lines(ld_body.split("\n"), title)
 
     units = _units(body)
+    if (
+        not meta.is_article
+        and len(headlines) >= rules.LISTING_MIN_HEADLINES
+        and _units("\n".join(headlines)) >= rules.LISTING_HEADLINE_SHARE * (units or 1)
+    ):
+        return Rejection("listing_page", f"{len(headlines)} headline lines")
     if units < rules.MIN_BODY_UNITS:
         if error_title:
             return Rejection("error_page", error_title[:100])
@@ -250,8 +282,12 @@ def _link_dense(s: _Stats) -> bool:
 
 
 def _is_toc(s: _Stats) -> bool:
-    _, _, links, _, frags = s
-    return links >= rules.TOC_MIN_LINKS and frags >= rules.TOC_MIN_FRAGMENT_SHARE * links
+    total, link, links, _, frags = s
+    return (
+        links >= rules.TOC_MIN_LINKS
+        and frags >= rules.TOC_MIN_FRAGMENT_SHARE * links
+        and link >= rules.LINK_BLOCK_MIN_DENSITY * total
+    )
 
 
 def _sweepable(s: _Stats) -> bool:
@@ -302,6 +338,53 @@ def _preclean(root: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
             el.drop_tree()  # keeps the tail text
 
 
+def _unwrap_layout_tables(root: HtmlElement, stats: dict[HtmlElement, _Stats]) -> None:
+    """Turn layout tables (nested tables, cells of running text) into <div>s: they are not data."""
+    for table in list(root.iter("table")):
+        cells = [c for c in table.iter("td", "th") if _owner_table(c) is table]
+        nested = any(t is not table for t in table.iter("table"))
+        long_cell = any(
+            stats.get(c, (0,))[0] >= rules.LAYOUT_TABLE_CELL_CHARS
+            and not any(True for _ in c.iter("table"))
+            for c in cells
+        )
+        if not (nested or long_cell):
+            continue
+        parts = [
+            e
+            for e in table.iter("tr", "td", "th", "tbody", "thead", "tfoot", "caption")
+            if _owner_table(e) is table
+        ]
+        for el in [table, *parts]:  # renamed after collecting: renaming changes the owners
+            el.tag = "div"
+
+
+def _owner_table(el: HtmlElement) -> HtmlElement | None:
+    return next((a for a in el.iterancestors("table")), None)
+
+
+def _drop_captions(root: HtmlElement) -> frozenset[str]:
+    """Remove caption elements; return the keys of image alt texts (dropped as lines later)."""
+    doomed = [
+        el
+        for el in root.iter()
+        if isinstance(el.tag, str)
+        and (
+            el.tag == "figcaption"
+            or rules.CAPTION_CLASS_RE.search(f"{el.get('class', '')} {el.get('id', '')}")
+        )
+    ]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+    keys = set()
+    for img in root.iter("img"):
+        key = _line_key(img.get("alt") or "")
+        if len(key) >= rules.MIN_HEADLINE_KEY_CHARS:
+            keys.add(key)
+    return frozenset(keys)
+
+
 def _has_boilerplate_class(el: HtmlElement) -> bool:
     names = f"{el.get('class', '')} {el.get('id', '')}".strip()
     return bool(names) and rules.BOILERPLATE_CLASS_RE.search(names) is not None
@@ -349,8 +432,51 @@ def _line_key(line: str) -> str:
     return "".join(line.split()).casefold()
 
 
-def _clean_lines(lines: Iterable[str], title: str | None) -> str:
-    """Normalize spaces, drop empty/label lines, the title echo and repeated (near-)duplicates."""
+def _link_keys(tree: HtmlElement) -> frozenset[str]:
+    """Keys of the page's link texts long enough to be headlines (not "#fragment" links)."""
+    keys = set()
+    for a in tree.iter("a"):
+        if (a.get("href") or "").startswith("#"):
+            continue
+        key = _line_key(a.text_content())
+        if rules.MIN_HEADLINE_KEY_CHARS <= len(key) <= rules.MAX_HEADLINE_KEY_CHARS:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def _starts_with_link(key: str, link_keys: frozenset[str]) -> bool:
+    key = key.lstrip("-•・*")
+    n = rules.MIN_HEADLINE_KEY_CHARS
+    return len(key) > n and any(
+        key.startswith(k) for k in link_keys if k[:n] == key[:n] and len(k) * 3 >= len(key)
+    )
+
+
+def _is_prompt_line(line: str) -> bool:
+    """Share/follow/paywall prompts, copyright notices, "Read more:" teasers, bare timestamps."""
+    if len(line) > rules.MAX_PROMPT_LINE_CHARS:
+        return False
+    return bool(
+        rules.READ_MORE_PREFIX_RE.match(line)
+        or rules.FOLLOW_PROMPT_RE.search(line)
+        or rules.PAYWALL_PROMPT_RE.search(line)
+        or rules.COPYRIGHT_LINE_RE.search(line)
+        or rules.TIME_LINE_RE.match(line)
+    )
+
+
+def _clean_lines(
+    lines: Iterable[str],
+    title: str | None,
+    link_keys: frozenset[str] = frozenset(),
+    headlines: list[str] | None = None,
+    drop_captions: bool = False,
+) -> str:
+    """Normalize spaces; drop labels, prompts, headlines of links, the title echo, duplicates.
+
+    A line that is exactly the text of a link elsewhere in the page is another article's headline
+    (lists that survived pre-cleaning, listing pages); such lines are collected in ``headlines``.
+    """
     title_key = _line_key(title) if title else None
     out: list[str] = []
     seen: set[str] = set()
@@ -358,7 +484,21 @@ def _clean_lines(lines: Iterable[str], title: str | None) -> str:
         line = " ".join(raw.split())
         if not line or rules.LEFTOVER_LINE_RE.match(line) or _is_date_line(line):
             continue
+        if _is_prompt_line(line):
+            continue
+        if (
+            drop_captions
+            and len(line) <= rules.MAX_PROMPT_LINE_CHARS
+            and rules.CAPTION_CREDIT_RE.search(line)
+        ):
+            continue
         key = _line_key(line)
+        if key in link_keys and key != title_key:
+            if headlines is not None:
+                headlines.append(line)
+            continue
+        if headlines is not None and _starts_with_link(key, link_keys):
+            headlines.append(line)  # a teaser "headline + summary": counted, kept
         if len(out) < 2 and key == title_key:
             continue
         if key in seen:
@@ -376,7 +516,7 @@ def _clean_lines(lines: Iterable[str], title: str | None) -> str:
 def _is_date_line(line: str) -> bool:
     if len(line) > rules.MAX_DATE_LINE_CHARS:
         return False
-    match = _DATE_RE.search(line)
+    match = _DATE_RE.search(line) or _DMY_RE.search(line) or _MONTH_DATE_RE.search(line)
     return match is not None and len(match.group(0).strip()) >= 0.6 * len(line)
 
 
@@ -428,6 +568,7 @@ class _Metadata:
         self.raw_title = _text_of(tree.find(".//title"))
         self.h1 = _text_of(next(tree.iter("h1"), None))
         self.offsets: list[tzinfo] = []
+        self._header: list[str] | None = None
         self._published = self._date(
             _ld_str(self.article, "datePublished") or _ld_str(self.article, "dateCreated"),
             rules.PUBLISHED_META,
@@ -452,8 +593,17 @@ class _Metadata:
             (self.raw_title, True),
             (self.h1, False),
         )
+        h1_key = _line_key(self.h1) if self.h1 else ""
         for value, loose in candidates:
             if value:
+                # "<h1> | Site", "Site: <h1> - Section": the <h1> is the title without decoration.
+                if (
+                    loose
+                    and len(h1_key) >= rules.MIN_HEADLINE_KEY_CHARS
+                    and h1_key in _line_key(value)
+                    and len(h1_key) * 2 >= len(_line_key(value))
+                ):
+                    return str(self.h1)
                 title = _strip_site(value, site, loose=loose)
                 # JSON-LD headlines are sometimes cut at 110 characters: prefer the full <h1>.
                 if (
@@ -483,6 +633,57 @@ class _Metadata:
             or _ld_str(self.article, "inLanguage")
         )
 
+    def header_texts(self) -> list[str]:
+        """Short texts right after the headline (<h1>, else the element holding the title)."""
+        if self._header is not None:
+            return self._header
+        self._header = []
+        title_key = _line_key(self.h1 or self.title())
+        if not title_key:
+            return self._header
+        seen = 0
+        found = False
+        for el in self.tree.iter():
+            if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT_TAGS:
+                continue
+            if not found:
+                own = _line_key(el.text or "")
+                found = bool(own) and own == title_key
+                continue
+            seen += 1
+            if seen > rules.HEADER_SCAN_ELEMENTS:
+                break
+            for text in (el.text, el.tail):
+                text = " ".join((text or "").split())
+                if text:
+                    self._header.append(text)
+            if len(el) and len(el) <= 3:
+                whole = " ".join(el.text_content().split())
+                if whole and len(whole) <= rules.MAX_BYLINE_CHARS:
+                    self._header.append(whole)
+        return self._header
+
+    def byline(self) -> list[str]:
+        for text in self.header_texts():
+            if len(text) > rules.MAX_BYLINE_CHARS:
+                continue
+            date = _text_date_match(text)
+            if date is not None:
+                text = (text[: date.start()] + " " + text[date.end() :]).strip()
+            if text and rules.BYLINE_RE.search(text):
+                names = _clean_authors([text])
+                if names:
+                    return names
+        return []
+
+    def text_date(self) -> datetime | None:
+        for text in self.header_texts():
+            if len(text) <= rules.MAX_BYLINE_CHARS * 2:
+                parsed = _parse_text_date(text)
+                if parsed is not None:
+                    return parsed
+        return None
+
     def published(self) -> datetime | None:
         return self._published
 
@@ -507,12 +708,17 @@ class _Metadata:
                 found = parsed
         if found is not None or not pubdate:
             return found
+        # A date written under the headline has the time; the URL's date only the day.
+        url_date = None
         match = rules.URL_DATE_RE.search(self.url)
         if match:
-            try:
-                return datetime(int(match[1]), int(match[2]), int(match[3]))
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):  # "/2024/02/30/" is not a date
+                url_date = datetime(int(match[1]), int(match[2]), int(match[3]))
+        text_date = self.text_date()
+        if text_date is not None and (url_date is None or text_date.date() == url_date.date()):
+            return text_date
+        if url_date is not None:
+            return url_date
         found_str = find_date(
             self.tree, url=self.url or None, extensive_search=False, original_date=True
         )
@@ -546,6 +752,8 @@ class _Metadata:
             meta_author = self.first(rules.AUTHOR_META)
             if meta_author and not meta_author.startswith("http"):
                 names = _clean_authors([meta_author])
+        if not names:
+            names = self.byline()
         if not names:
             names = _clean_authors([_trafilatura_author(self.tree) or ""])
         if not names:
@@ -726,6 +934,41 @@ def _parse_datetime(value: str) -> datetime | None:
     try:
         return email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _text_date_match(text: str) -> re.Match[str] | None:
+    return _DATE_RE.search(text) or _DMY_RE.search(text) or _MONTH_DATE_RE.search(text)
+
+
+def _parse_text_date(text: str) -> datetime | None:
+    """A date written as text ("2025年4月6日 7:00", "24.09.2025, 06:00 Uhr", "May 6, 2025")."""
+    match = _DATE_RE.search(text)
+    if match:
+        return _parse_datetime(match.group(0))
+    clock: tuple[str | None, str | None, str | None]
+    match = _DMY_RE.search(text)
+    if match:
+        day, month, year = match.group(1), match.group(2), match.group(3)
+        clock = (match.group(4), match.group(5), match.group(6))
+    else:
+        match = _MONTH_DATE_RE.search(text)
+        if not match:
+            return None
+        g = match.groups()
+        if g[0]:
+            month, day, year = str(rules.MONTHS[g[0].lower()]), g[1], g[2]
+        else:
+            day, month, year = g[3], str(rules.MONTHS[g[4].lower()]), g[5]
+        clock = (g[6], g[7], g[8])
+    hour = int(clock[0] or 0)
+    if clock[2] and clock[2][0].lower() == "p" and hour < 12:
+        hour += 12
+    elif clock[2] and clock[2][0].lower() == "a" and hour == 12:
+        hour = 0
+    try:
+        return datetime(int(year), int(month), int(day), hour, int(clock[1] or 0))
+    except ValueError:
         return None
 
 

@@ -76,6 +76,13 @@ OTHER_TOKENS = (
     "modal",
     "popup",
     "dialog",
+    "paywall",
+    "regwall",
+    "premium-guide",
+    "subscription",
+    "subscribe",
+    "login-wall",
+    "copyright",
 )
 
 # Order is irrelevant for matching (one alternation); groups are separate for readability.
@@ -283,10 +290,71 @@ def _heading_pattern(headings: tuple[str, ...]) -> re.Pattern[str]:
 
 
 BOILERPLATE_CLASS_RE = _token_pattern(BOILERPLATE_CLASS_TOKENS)
+# Caption elements, removed with extract(..., captions="drop").
+CAPTION_TOKENS = ("caption", "figcaption", "wp-caption-text", "photo-caption", "image-caption")
+CAPTION_CLASS_RE = _token_pattern(CAPTION_TOKENS)
 LIST_HEADING_RE = _heading_pattern(LIST_HEADINGS)
 TOC_HEADING_RE = _heading_pattern(TOC_HEADINGS)
 SHARE_HEADING_RE = _heading_pattern(SHARE_HEADINGS)
 LEFTOVER_LINE_RE = _heading_pattern(LEFTOVER_LINES)
+
+# --- Lines that are boilerplate wherever they appear ---------------------------------------------
+# Checked on each extracted line no longer than MAX_PROMPT_LINE_CHARS (searched, case-insensitive).
+# "Read more" teasers: a label, then one headline (the label is at the start of the line).
+READ_MORE_PREFIX_RE = re.compile(
+    r"^\W{0,3}(?:read\s+more|read\s+also|also\s+read|see\s+also|related|more\s+on\s+this|"
+    r"lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|auch\s+interessant|"
+    r"lire\s+aussi|à\s+lire\s+aussi|lee\s+también|"
+    r"関連記事|関連ニュース|あわせて読みたい|合わせて読みたい|"
+    r"延伸閱讀|延伸阅读|相關新聞|相关新闻|相關閱讀|相关阅读|相關報導|相关报道|推薦閱讀|推荐阅读|"
+    r"관련\s?기사|관련\s?뉴스|함께\s?보면\s?좋은)\s*[:：】\]>»|｜]",
+    re.IGNORECASE,
+)
+# Share/follow prompts, newsletter and app plugs.
+FOLLOW_PROMPT_RE = re.compile(
+    r"follow\s+us\s+on|follow\s+\S+(?:\s+\S+)?\s+on\s+(?:facebook|twitter|x|instagram|tiktok)|"
+    r"sign\s+up\s+for\s+(?:our|the)\s+\S*\s*newsletter|subscribe\s+to\s+our\s+(?:newsletter|channel)|"
+    r"download\s+(?:our|the)\s+app|folgen\s+sie\s+uns|abonnieren\s+sie\s+unseren|"
+    r"suivez[- ]nous|síguenos\s+en|"
+    r"友だち追加|フォローして|公式アカウントを|"
+    r"加入我們的|加入我们的|關注我們|关注我们|按讚|追蹤我們|订阅我们|"
+    r"채널\s?구독|구독하기|친구\s?추가|구독\s?버튼",
+    re.IGNORECASE,
+)
+# Paywall and login prompts.
+PAYWALL_PROMPT_RE = re.compile(
+    r"for\s+subscribers\s+only|subscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading|"
+    r"already\s+a\s+subscriber|this\s+(?:article|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)|"
+    r"nur\s+für\s+abonnenten|jetzt\s+weiterlesen|mit\s+einem\s+abo|réservé\s+aux\s+abonnés|"
+    r"有料会員|会員限定|続きを読む|ログインして|残り\d+文字|"
+    r"會員專屬|会员专属|訂閱後|订阅后|付費內容|付费内容|开通会员|開通會員|"
+    r"유료\s?회원|구독하고|로그인\s?후",
+    re.IGNORECASE,
+)
+# Copyright and reprint notices.
+COPYRIGHT_LINE_RE = re.compile(
+    r"^\s*(?:©|ⓒ|\(c\)|copyright\b)|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|"
+    r"tous\s+droits\s+réservés|無断転載|無斷轉載|版權所有|版权所有|不得轉載|不得转载|"
+    r"무단\s?전재|재배포\s?금지",
+    re.IGNORECASE,
+)
+# Lines longer than this are text, whatever phrase they contain.
+MAX_PROMPT_LINE_CHARS = 160
+# A line that is only a clock time ("14:05", "9.30 Uhr", "08:30 JST"): a live-blog timestamp.
+TIME_LINE_RE = re.compile(
+    r"^\s*\d{1,2}[:.時]\d{2}(?:分|\s*(?:uhr|am|pm|a\.m\.|p\.m\.|jst|kst|cst|et|bst|gmt|utc))?\s*$",
+    re.IGNORECASE,
+)
+# Bylines in the page (when no metadata names an author): a short text near the headline.
+BYLINE_RE = re.compile(
+    r"^(?:by|von|par|por|written\s+by)\s+\S"
+    r"|^(?:文|取材・文|文・写真|記者|记者|撰文|作者)\s*[・/:：／]?\s*\S"
+    r"|\S\s*(?:선임|수석)?기자(?:\s|$|·|,)",
+    re.IGNORECASE,
+)
+MAX_BYLINE_CHARS = 80
+# How many elements after the <h1> to search for a byline or a date written as text.
+HEADER_SCAN_ELEMENTS = 40
 
 # Elements whose full text may act as a block heading (besides h1-h6).
 HEADING_TAGS = frozenset(
@@ -316,7 +384,7 @@ MAX_HEADING_CHARS = 40
 # --- Block thresholds ---------------------------------------------------------------------------
 # Text lengths are non-whitespace characters.
 # A block is "link-dense" (a list of headlines) when all of these hold:
-LINK_BLOCK_MIN_LINKS = 4  # at least this many links
+LINK_BLOCK_MIN_LINKS = 3  # at least this many links
 LINK_BLOCK_MIN_DENSITY = 0.6  # link text / all text
 LINK_BLOCK_MAX_CHARS_PER_LINK = 90  # short items: headlines, not paragraphs with a link
 # "Prose" is non-link text inside <p>, or in text runs of at least PROSE_MIN_RUN_CHARS (articles
@@ -348,22 +416,32 @@ BLOCK_TAGS = frozenset(
         "form",
     }
 )
+# A <table> is page layout, not data, when it nests another table or one cell holds running text
+# this long; its rows and cells are turned into <div>s before extraction.
+LAYOUT_TABLE_CELL_CHARS = 200
 # Table of contents: a list whose links mostly point into the same page.
 TOC_MIN_LINKS = 3
 TOC_MIN_FRAGMENT_SHARE = 0.7
 
 # trafilatura's MIN_EXTRACTED_SIZE (default 250 characters): below it trafilatura falls back to
 # whole-page text, which turns short CJK articles (one character ≈ one word) into one noisy line.
-TRAFILATURA_MIN_EXTRACTED_SIZE = 100
+TRAFILATURA_MIN_EXTRACTED_SIZE = 40
 
 # --- Page rejection ---------------------------------------------------------------------------
 # Minimum body size, in units: each CJK character (Han, kana, hangul) is one unit, every other
-# \w+ word is one unit. 50 units ≈ two short English sentences or one Japanese sentence.
-MIN_BODY_UNITS = 50
+# \w+ word is one unit. 30 units ≈ one news brief of two sentences, or one Japanese sentence.
+MIN_BODY_UNITS = 30
 # Whole-page link density above which a page without article signals is a listing page.
 LISTING_LINK_DENSITY = 0.5
 # ... unless it has this much running text (non-link text in <p>) anyway.
 LISTING_MAX_PARA_CHARS = 1000
+# Headline lines: extracted lines that are exactly the text of a link in the page (key length in
+# non-space characters). They are dropped from the body; a page without article signals (JSON-LD
+# article, og:type=article) whose text is largely such lines is a listing page.
+MIN_HEADLINE_KEY_CHARS = 8
+MAX_HEADLINE_KEY_CHARS = 160
+LISTING_MIN_HEADLINES = 6
+LISTING_HEADLINE_SHARE = 0.5  # headline units / units of the remaining body
 # More than this share of U+FFFD in the decoded text: the bytes were not text.
 MAX_REPLACEMENT_SHARE = 0.05
 
@@ -441,6 +519,22 @@ DESCRIPTION_META = ("og:description", "description", "twitter:description")
 SECTION_META = ("article:section", "section", "parsely-section", "category")
 TAGS_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")
 LANGUAGE_META = ("content-language", "og:locale", "language", "dc.language")
+
+# Month names of dates written as text ("May 6, 2025", "6. Mai 2025", "6 mai 2025").
+MONTHS = {
+    "january": 1, "jan": 1, "januar": 1, "janvier": 1, "enero": 1, "jänner": 1,
+    "february": 2, "feb": 2, "februar": 2, "février": 2, "febrero": 2,
+    "march": 3, "mar": 3, "märz": 3, "mars": 3, "marzo": 3,
+    "april": 4, "apr": 4, "avril": 4, "abril": 4,
+    "may": 5, "mai": 5, "mayo": 5,
+    "june": 6, "jun": 6, "juni": 6, "juin": 6, "junio": 6,
+    "july": 7, "jul": 7, "juli": 7, "juillet": 7, "julio": 7,
+    "august": 8, "aug": 8, "août": 8, "agosto": 8,
+    "september": 9, "sep": 9, "sept": 9, "septembre": 9, "septiembre": 9,
+    "october": 10, "oct": 10, "oktober": 10, "octobre": 10, "octubre": 10,
+    "november": 11, "nov": 11, "novembre": 11, "noviembre": 11,
+    "december": 12, "dec": 12, "dezember": 12, "décembre": 12, "diciembre": 12,
+}  # fmt: skip
 
 # Dates in URLs: /2024/10/15/, /2024-10-15/, /20241015/ (year 1995-2099).
 URL_DATE_RE = re.compile(

@@ -318,3 +318,140 @@ def test_extract_text_adapter() -> None:
     page = PAGES / "en" / "related_box.html"
     assert "voted 9-2 on Tuesday night" in extract_text(page.read_bytes(), FIXTURE_URL)
     assert extract_text(b"", None) == ""
+
+
+# --- General boilerplate rules, page text metadata, captions -------------------------------------
+
+_PARA = (
+    "<p>The county board approved the new water plan on Tuesday after months of debate about "
+    "costs, pipes and the needs of farmers in the valley, officials said.</p>"
+)
+
+
+def _body_page(inner: str, head: str = "") -> bytes:
+    return (
+        f"<html lang='en'><head><title>Water plan approved | Gazette</title>{head}</head><body>"
+        f"<article><h1>Water plan approved</h1>{inner}</article></body></html>"
+    ).encode()
+
+
+def test_layout_table_is_read_as_paragraphs_not_a_table() -> None:
+    cell = "<br><br>".join(
+        f"Paragraph {i}: the county board approved the new water plan on Tuesday after months "
+        "of debate about costs and pipes."
+        for i in range(4)
+    )
+    html = (
+        "<html><head><title>Water plan approved - Gazette</title></head><body>"
+        "<table><tr><td><a href='/a'>Home</a></td><td><b>Water plan approved</b><br>"
+        f"{cell}<table><tr><td><a href='/n/1'>Other story one here</a></td></tr></table>"
+        "</td></tr></table></body></html>"
+    ).encode()
+    result = extract(html, FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert "|" not in result.body
+    assert result.body.split("\n")[0].startswith("Paragraph 0:")
+    assert result.title == "Water plan approved"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "<p><strong>READ MORE:</strong> <a href='/x'>Storm forces thousands to leave</a></p>",
+        "<p>【関連記事】<a href='/x'>台風が北上 週末は大雨の恐れ</a></p>",
+        "<p><em>Follow us on Facebook and Instagram for the latest updates.</em></p>",
+        "<p>ⓒ 남도일보, 무단 전재 및 재배포 금지</p>",
+        "<p>This article is for subscribers only. Subscribe to continue reading.</p>",
+        "<p>14:05</p>",
+    ],
+)
+def test_prompt_lines_are_dropped(prompt: str) -> None:
+    result = extract(_body_page(_PARA + prompt + _PARA.replace("Tuesday", "Monday")), FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert result.body.count("\n") == 1, result.body
+
+
+def test_long_paragraph_mentioning_a_prompt_phrase_is_kept() -> None:
+    text = (
+        "<p>Officials said residents who follow us on the council's channels heard about the "
+        "plan first, and the board said all rights reserved for the water district would be "
+        "reviewed again next year after a public hearing in the valley town hall.</p>"
+    )
+    result = extract(_body_page(_PARA + text), FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert "public hearing" in result.body
+
+
+def test_lines_that_are_links_elsewhere_are_dropped_as_headlines() -> None:
+    box = "<div><p><b>Don't miss</b></p><ul><li><a href='/1'>Storm forces thousands to leave</a></li></ul></div>"
+    page = _body_page(_PARA + box + _PARA.replace("Tuesday", "Monday"))
+    result = extract(page, FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert "Storm forces" not in result.body
+
+
+def test_byline_and_date_written_under_the_headline() -> None:
+    inner = (
+        "<div class='meta'>May 6, 2025, 05:25 PM <span>By Luis Romero</span></div>"
+        + _PARA
+        + _PARA.replace("Tuesday", "Monday")
+    )
+    result = extract(_body_page(inner), "https://www.example.co.uk/news/water")
+    assert isinstance(result, Article)
+    assert result.authors == ("Luis Romero",)
+    assert result.published_at == datetime(2025, 5, 6, 17, 25, tzinfo=result.published_at.tzinfo)
+    assert result.published_at.utcoffset() == timedelta(hours=1)  # Europe/London in May
+
+
+def test_captions_once_by_default_or_dropped() -> None:
+    figure = (
+        "<figure><img src='a.jpg' alt='Farmers inspect the new canal near the valley town'>"
+        "<figcaption>Farmers inspect the new canal near the valley town (Photo: Reuters)"
+        "</figcaption></figure>"
+    )
+    page = _body_page(_PARA + figure + _PARA.replace("Tuesday", "Monday"))
+    dropped = extract(page, FIXTURE_URL, captions="drop")
+    assert isinstance(dropped, Article)
+    assert "Farmers inspect" not in dropped.body
+    kept = extract(page, FIXTURE_URL)
+    assert isinstance(kept, Article)
+    assert kept.body.count("Farmers inspect") <= 1
+
+
+CORPUS_REJECTED = sorted(
+    p
+    for p in (Path(__file__).parent / "corpus" / "pages").glob("*/*.json")
+    if json.loads(p.read_text(encoding="utf-8")).get("rejected")
+)
+
+
+@pytest.mark.parametrize("path", CORPUS_REJECTED, ids=_page_id)
+def test_corpus_listing_and_error_pages_are_rejected(path: Path) -> None:
+    gold = json.loads(path.read_text(encoding="utf-8"))
+    result = extract(path.with_suffix(".html").read_bytes(), gold["url"])
+    assert isinstance(result, Rejection), f"{_page_id(path)}: extracted as an article"
+    assert result.reason in ("listing_page", "error_page", "too_short"), result
+
+
+_TAGS = st.sampled_from(
+    ["div", "p", "table", "tr", "td", "ul", "li", "a", "h1", "h2", "figure", "figcaption", "br"]
+)
+
+
+@st.composite
+def _html_trees(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(_TAGS)
+    text = draw(st.text(max_size=40))
+    children = (
+        "" if depth > 4 else "".join(draw(st.lists(_html_trees(depth=depth + 1), max_size=3)))  # type: ignore[call-arg]
+    )
+    href = " href='/x'" if tag == "a" else ""
+    return f"<{tag}{href}>{text}{children}</{tag}>"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_html_trees(), head=st.text(max_size=60))
+def test_extract_never_raises_on_random_markup(body: str, head: str) -> None:
+    html = f"<html><head><title>{head}</title></head><body>{body}</body></html>"
+    result = extract(html.encode("utf-8", "surrogatepass"), FIXTURE_URL, captions="drop")
+    assert isinstance(result, Article | Rejection)

@@ -1,0 +1,519 @@
+"""Score extractors on a labelled corpus: body P/R/F1, boilerplate leaks, metadata, speed.
+
+A corpus is a directory tree of ``<slug>.html`` + ``<slug>.json`` pairs; the page's group is the
+name of its folder (``pages/ja/x.html`` → ``ja``). Two JSON schemas are read:
+
+- ours (``tests/corpus``): ``url, language, title, body, authors, published, boilerplate`` or
+  ``rejected: true`` for pages that are not articles;
+- the shared dev corpus (``url, language, title, body, authors, published``, built from Fundus);
+  ``published_at`` and ``without`` (golden fixture pages) are accepted as aliases.
+
+Body tokens: every CJK character (Han, kana, hangul) is one token, the rest is lowercased and split
+into ``\\w+`` words, exactly as ``shared/corpus/tools/score.py``. Scores are per page, then
+averaged per group and over all pages (macro). Metadata rates count only pages labelled with that
+field; "date" compares the day in the gold time's own zone. A rejected article scores 0.
+
+Peers for ``--compare`` (optional, ``uv sync --group compare``): trafilatura's defaults,
+newspaper4k, readability-lxml, news-please. Peers that take text instead of bytes get the page
+decoded by our ``decode_html`` (their best case); an exception or empty text counts as rejected.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+LOGGER = logging.getLogger(__name__)
+
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+PEERS = ("trafilatura", "newspaper4k", "readability", "news-please")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One labelled page."""
+
+    group: str
+    name: str
+    html_path: Path
+    url: str
+    language: str | None
+    title: str | None = None
+    body: str = ""
+    authors: tuple[str, ...] | None = None
+    published: str | None = None
+    boilerplate: tuple[str, ...] = ()
+    rejected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What one extractor made of one page (``rejected`` when it gave no article)."""
+
+    body: str = ""
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: datetime | date | None = None
+    language: str | None = None
+    rejected: bool = False
+    reason: str = ""
+
+
+@dataclass(slots=True)
+class PageScore:
+    """Scores of one extractor on one page; ``None`` where the page has no label for it."""
+
+    case: Case
+    prediction: Prediction
+    seconds: float
+    precision: float | None = None
+    recall: float | None = None
+    f1: float | None = None
+    leaked: list[str] = field(default_factory=list)
+    title_ok: bool | None = None
+    date_ok: bool | None = None
+    authors_ok: bool | None = None
+    language_ok: bool | None = None
+    rejection_ok: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """Averages of one extractor over one group of pages (or all of them)."""
+
+    extractor: str
+    group: str
+    pages: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    leak: float | None
+    title: float | None
+    date: float | None
+    authors: float | None
+    language: float | None
+    rejection: float | None
+    ms_per_page: float
+
+
+Extractor = Callable[[bytes, str], Prediction]
+
+
+# --- Corpus --------------------------------------------------------------------------------------
+
+
+def load_corpus(root: Path) -> list[Case]:
+    """Every ``*.json`` with a sibling ``.html`` under ``root``, sorted by path."""
+    cases = []
+    for jpath in sorted(root.rglob("*.json")):
+        hpath = jpath.with_suffix(".html")
+        if not hpath.exists():
+            continue
+        gold: dict[str, Any] = json.loads(jpath.read_text(encoding="utf-8"))
+        if "body" not in gold and not gold.get("rejected"):
+            continue  # not a labelled page (e.g. a fixture with only with/without snippets)
+        authors = gold.get("authors")
+        cases.append(
+            Case(
+                group=jpath.parent.name,
+                name=jpath.stem,
+                html_path=hpath,
+                url=gold.get("url") or "",
+                language=gold.get("language"),
+                title=gold.get("title"),
+                body=gold.get("body") or "",
+                authors=tuple(authors) if isinstance(authors, list) else None,
+                published=gold.get("published", gold.get("published_at")),
+                boilerplate=tuple(gold.get("boilerplate", gold.get("without", ()))),
+                rejected=bool(gold.get("rejected")),
+            )
+        )
+    return cases
+
+
+# --- Scoring ---------------------------------------------------------------------------------------
+
+
+def tokens(text: str) -> collections.Counter[str]:
+    """Bag of tokens: one per CJK character, one per other lowercased word."""
+    return collections.Counter(_TOKEN_RE.findall(text.lower()))
+
+
+def prf(predicted: str, gold: str) -> tuple[float, float, float]:
+    """Bag-of-tokens precision, recall and F1 of ``predicted`` against ``gold``."""
+    p, g = tokens(predicted), tokens(gold)
+    common = sum((p & g).values())
+    precision = common / sum(p.values()) if p else 0.0
+    recall = common / sum(g.values()) if g else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _same_day(predicted: datetime | date | None, gold: str) -> bool:
+    if predicted is None:
+        return False
+    try:
+        gold_dt = datetime.fromisoformat(gold)
+    except ValueError:
+        return False
+    if isinstance(predicted, datetime):
+        if predicted.tzinfo is not None and gold_dt.tzinfo is not None:
+            predicted = predicted.astimezone(gold_dt.tzinfo)
+        return predicted.date() == gold_dt.date()
+    return predicted == gold_dt.date()
+
+
+def score_page(case: Case, prediction: Prediction, seconds: float) -> PageScore:
+    """Compare one prediction with the page's labels."""
+    score = PageScore(case, prediction, seconds)
+    score.rejection_ok = prediction.rejected == case.rejected
+    if case.rejected:
+        return score
+    body = "" if prediction.rejected else prediction.body
+    score.precision, score.recall, score.f1 = prf(body, case.body)
+    flat = _norm(body)
+    score.leaked = [s for s in case.boilerplate if _norm(s) and _norm(s) in flat]
+    if case.title:
+        score.title_ok = _norm(prediction.title) == _norm(case.title)
+    if case.published:
+        score.date_ok = _same_day(prediction.published, case.published)
+    if case.authors is not None:
+        score.authors_ok = sorted(map(_norm, prediction.authors)) == sorted(
+            map(_norm, case.authors)
+        )
+    if case.language:
+        score.language_ok = (prediction.language or "").lower().split("-")[0] == case.language
+    return score
+
+
+def evaluate(cases: Sequence[Case], extractor: Extractor) -> list[PageScore]:
+    """Run ``extractor`` on every page (timed) and score it."""
+    scores = []
+    if cases:  # one untimed call first: imports and caches are not page costs
+        try:
+            extractor(cases[0].html_path.read_bytes(), cases[0].url)
+        except Exception as err:  # same policy as below
+            LOGGER.debug("warm-up failed: %r", err)
+    for case in cases:
+        html = case.html_path.read_bytes()
+        started = time.perf_counter()
+        try:
+            prediction = extractor(html, case.url)
+        except Exception as err:  # a peer's crash is its score, not ours to raise
+            LOGGER.debug("extractor failed on %s: %r", case.html_path, err)
+            prediction = Prediction(rejected=True, reason=f"exception: {type(err).__name__}")
+        scores.append(score_page(case, prediction, time.perf_counter() - started))
+    return scores
+
+
+def _mean(values: Iterable[float | bool | None]) -> float | None:
+    present = [float(v) for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def summarize(name: str, scores: Sequence[PageScore]) -> list[Row]:
+    """One row per group (sorted) and one for all pages."""
+    groups: dict[str, list[PageScore]] = collections.defaultdict(list)
+    for s in scores:
+        groups[s.case.group].append(s)
+    rows = []
+    for group, members in [*sorted(groups.items()), ("ALL", list(scores))]:
+        articles = [s for s in members if not s.case.rejected]
+        labelled = [s for s in articles if s.case.boilerplate]
+        rows.append(
+            Row(
+                extractor=name,
+                group=group,
+                pages=len(members),
+                precision=_mean(s.precision for s in articles),
+                recall=_mean(s.recall for s in articles),
+                f1=_mean(s.f1 for s in articles),
+                leak=_mean(bool(s.leaked) for s in labelled) if labelled else None,
+                title=_mean(s.title_ok for s in articles),
+                date=_mean(s.date_ok for s in articles),
+                authors=_mean(s.authors_ok for s in articles),
+                language=_mean(s.language_ok for s in articles),
+                rejection=_mean(s.rejection_ok for s in members),
+                ms_per_page=1000 * sum(s.seconds for s in members) / max(len(members), 1),
+            )
+        )
+    return rows
+
+
+_COLUMNS = (
+    ("extractor", 12),
+    ("group", 8),
+    ("pages", 5),
+    ("P", 6),
+    ("R", 6),
+    ("F1", 6),
+    ("leak", 6),
+    ("title", 6),
+    ("date", 6),
+    ("author", 6),
+    ("lang", 6),
+    ("reject", 6),
+    ("ms/page", 8),
+)
+
+
+def format_rows(rows: Sequence[Row]) -> str:
+    """A fixed-width table; "-" where a metric has no labelled pages."""
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    lines = ["  ".join(name.rjust(width) for name, width in _COLUMNS)]
+    for r in rows:
+        values = (
+            r.extractor,
+            r.group,
+            str(r.pages),
+            *map(
+                cell,
+                (
+                    r.precision,
+                    r.recall,
+                    r.f1,
+                    r.leak,
+                    r.title,
+                    r.date,
+                    r.authors,
+                    r.language,
+                    r.rejection,
+                ),
+            ),
+            f"{r.ms_per_page:.1f}",
+        )
+        lines.append("  ".join(v.rjust(w) for v, (_, w) in zip(values, _COLUMNS, strict=True)))
+    return "\n".join(lines)
+
+
+def format_markdown(rows: Sequence[Row]) -> str:
+    """The same table in Markdown (for the README)."""
+    header = [name for name, _ in _COLUMNS]
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        vals = [
+            "-" if v is None else f"{v:.3f}"
+            for v in (
+                r.precision,
+                r.recall,
+                r.f1,
+                r.leak,
+                r.title,
+                r.date,
+                r.authors,
+                r.language,
+                r.rejection,
+            )
+        ]
+        out.append(
+            f"| {r.extractor} | {r.group} | {r.pages} | "
+            + " | ".join(vals)
+            + f" | {r.ms_per_page:.1f} |"
+        )
+    return "\n".join(out)
+
+
+# --- Extractors ------------------------------------------------------------------------------------
+
+
+def ours(html: bytes, url: str) -> Prediction:
+    """newsflow's ``extract``."""
+    from crawler.extract import extract
+    from crawler.models import Rejection
+
+    result = extract(html, url)
+    if isinstance(result, Rejection):
+        return Prediction(rejected=True, reason=result.reason)
+    return Prediction(
+        body=result.body,
+        title=result.title,
+        authors=result.authors,
+        published=result.published_at,
+        language=result.language,
+    )
+
+
+def _text(html: bytes) -> str:
+    from crawler.encoding import decode_html
+
+    return decode_html(html)
+
+
+def _parse_date(value: object) -> datetime | date | None:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(a.strip() for a in value.split(";") if a.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(a) for a in value if a)
+    return ()
+
+
+def _trafilatura() -> Extractor:
+    import trafilatura
+
+    def run(html: bytes, url: str) -> Prediction:
+        # What trafilatura.extract(html, url=url) returns (text + comments), plus its metadata.
+        doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+        if doc is None:
+            return Prediction(rejected=True)
+        body = "\n".join(t for t in (doc.text, doc.comments) if t)
+        return Prediction(
+            body=body,
+            title=doc.title,
+            authors=_authors(doc.author),
+            published=_parse_date(doc.date),
+            language=doc.language,
+            rejected=not body.strip(),
+        )
+
+    return run
+
+
+def _newspaper4k() -> Extractor:
+    from newspaper import Article as NpArticle
+
+    def run(html: bytes, url: str) -> Prediction:
+        article = NpArticle(url or "https://example.invalid/", fetch_images=False)
+        article.download(input_html=_text(html))
+        article.parse()
+        return Prediction(
+            body=article.text,
+            title=article.title,
+            authors=_authors(list(article.authors)),
+            published=_parse_date(article.publish_date),
+            language=article.meta_lang or None,
+            rejected=not article.text.strip(),
+        )
+
+    return run
+
+
+def _readability() -> Extractor:
+    from lxml import html as lxml_html
+    from readability import Document
+
+    blocks = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "blockquote"}
+
+    def run(html: bytes, url: str) -> Prediction:
+        doc = Document(_text(html), url=url or None)
+        fragment = lxml_html.fromstring(doc.summary(html_partial=True))
+        parts: list[str] = []
+        for el in fragment.iter():
+            if isinstance(el.tag, str) and el.tag in blocks:
+                parts.append("\n")
+            if el.text and isinstance(el.tag, str):
+                parts.append(el.text)
+            if el.tail:
+                parts.append(el.tail)
+        body = "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n"))
+        body = re.sub(r"\n{2,}", "\n", body).strip()
+        return Prediction(body=body, title=doc.short_title(), rejected=not body)
+
+    return run
+
+
+def _news_please() -> Extractor:
+    from newsplease import NewsPlease
+
+    def run(html: bytes, url: str) -> Prediction:
+        article = NewsPlease.from_html(_text(html), url=url or None, fetch_images=False)
+        body = article.maintext or ""
+        return Prediction(
+            body=body,
+            title=article.title,
+            authors=_authors(article.authors),
+            published=_parse_date(article.date_publish),
+            language=article.language,
+            rejected=not body.strip(),
+        )
+
+    return run
+
+
+_PEER_FACTORIES: dict[str, Callable[[], Extractor]] = {
+    "trafilatura": _trafilatura,
+    "newspaper4k": _newspaper4k,
+    "readability": _readability,
+    "news-please": _news_please,
+}
+
+
+def load_extractor(name: str) -> Extractor:
+    """``newsflow`` or a peer name; raises ImportError when the peer is not installed."""
+    if name == "newsflow":
+        return ours
+    return _PEER_FACTORIES[name]()
+
+
+def run_eval(
+    root: Path, extractors: Sequence[str] = ("newsflow",), *, worst: int = 0
+) -> tuple[list[Row], list[str]]:
+    """Evaluate each named extractor on the corpus under ``root``: table rows and notes."""
+    cases = load_corpus(root)
+    if not cases:
+        raise ValueError(f"no labelled pages (*.html + *.json) under {root}")
+    rows: list[Row] = []
+    notes: list[str] = []
+    for name in extractors:
+        try:
+            extractor = load_extractor(name)
+        except ImportError as err:
+            notes.append(f"{name}: not installed ({err.name}); run `uv sync --group compare`")
+            continue
+        scores = evaluate(cases, extractor)
+        rows.extend(summarize(name, scores))
+        if worst:
+            notes.append(f"{name}: worst {worst} pages by F1, and leaks:")
+            articles = [s for s in scores if s.f1 is not None]
+            for s in sorted(articles, key=lambda s: s.f1 or 0.0)[:worst]:
+                notes.append(
+                    f"  {s.case.group}/{s.case.name}: F1={s.f1:.3f} P={s.precision:.3f} "
+                    f"R={s.recall:.3f} {s.prediction.reason}"
+                )
+            for s in scores:
+                if s.leaked:
+                    notes.append(f"  leak {s.case.group}/{s.case.name}: {s.leaked[:3]}")
+                wrong = [
+                    f"{label}={value!r}"
+                    for label, ok, value in (
+                        ("title", s.title_ok, s.prediction.title),
+                        ("date", s.date_ok, s.prediction.published),
+                        ("authors", s.authors_ok, s.prediction.authors),
+                        ("lang", s.language_ok, s.prediction.language),
+                    )
+                    if ok is False and not s.prediction.rejected
+                ]
+                if wrong:
+                    notes.append(f"  meta {s.case.group}/{s.case.name}: {'; '.join(wrong)}")
+                if not s.rejection_ok:
+                    notes.append(
+                        f"  {'missed rejection' if s.case.rejected else 'rejected article'} "
+                        f"{s.case.group}/{s.case.name} {s.prediction.reason}"
+                    )
+    return rows, notes

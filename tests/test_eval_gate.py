@@ -1,0 +1,66 @@
+"""Ratchet on the in-repo corpus (tests/corpus): extraction quality may only go up.
+
+Floors are what ``newsflow eval tests/corpus`` reached when they were pinned, minus a small
+margin. Raise them when the extractor improves; never lower them to make a change pass.
+Speed is reported by ``make eval``, never asserted here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.evaluate import Row, evaluate, load_corpus, ours, summarize
+
+CORPUS = Path(__file__).parent / "corpus"
+# Reached (2025 pin): F1 0.998, leak 0.000, title 1.000, date 1.000, author 0.981, lang 1.000,
+# reject 1.000.
+FLOORS = {
+    "f1": 0.98,
+    "title": 0.97,
+    "date": 0.97,
+    "language": 0.98,
+    "authors": 0.95,
+    "rejection": 0.98,
+}
+MAX_LEAK = 0.0  # not one page with a headline list, prompt or notice left in the body
+MIN_GROUP_F1 = 0.95
+GROUPS = {"ja", "zh-hant", "zh-hans", "ko", "en", "de"}
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, Row]:
+    scores = evaluate(load_corpus(CORPUS), ours)
+    return {r.group: r for r in summarize("newsflow", scores)}
+
+
+def test_corpus_covers_the_languages_and_size() -> None:
+    cases = load_corpus(CORPUS)
+    assert len(cases) >= 60, f"tests/corpus has {len(cases)} pages, expected at least 60"
+    assert {c.group for c in cases} >= GROUPS
+    assert sum(c.rejected for c in cases) >= 5, "expected listing/error pages to reject"
+
+
+@pytest.mark.parametrize("metric", sorted(FLOORS))
+def test_overall_floor(rows: dict[str, Row], metric: str) -> None:
+    value = getattr(rows["ALL"], metric)
+    assert value is not None and value >= FLOORS[metric], (
+        f"{metric} on tests/corpus is {value}, below the pinned floor {FLOORS[metric]}"
+    )
+
+
+def test_no_boilerplate_leaks(rows: dict[str, Row]) -> None:
+    leak = rows["ALL"].leak
+    assert leak is not None and leak <= MAX_LEAK, (
+        f"share of pages with leaked boilerplate is {leak}, above {MAX_LEAK}; "
+        "run `newsflow eval tests/corpus --worst 5` for the pages"
+    )
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_group_f1_floor(rows: dict[str, Row], group: str) -> None:
+    f1 = rows[group].f1
+    assert f1 is not None and f1 >= MIN_GROUP_F1, (
+        f"body F1 of {group} pages is {f1}, below {MIN_GROUP_F1}"
+    )

@@ -1,0 +1,170 @@
+"""Evaluation: corpus loading (both schemas), token scoring, metadata matching, the report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import main
+from crawler.evaluate import (
+    Case,
+    Prediction,
+    evaluate,
+    format_markdown,
+    format_rows,
+    load_corpus,
+    prf,
+    run_eval,
+    score_page,
+    summarize,
+    tokens,
+)
+
+ARTICLE_HTML = (
+    "<html lang='en'><head><title>Bridge reopens | Gazette</title></head><body><article>"
+    "<h1>Bridge reopens</h1><p>The old bridge reopened on Monday after two years of repairs, "
+    "officials said, and traffic returned to normal within hours of the ceremony.</p>"
+    "<p>Engineers replaced the deck and strengthened the piers so that heavier trucks can "
+    "cross again, ending a long detour for local farmers and delivery firms.</p>"
+    "</article></body></html>"
+)
+
+
+def _write(root: Path, group: str, name: str, html: str, gold: dict[str, object]) -> None:
+    folder = root / group
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.html").write_text(html, encoding="utf-8")
+    (folder / f"{name}.json").write_text(json.dumps(gold), encoding="utf-8")
+
+
+def test_tokens_count_cjk_characters_and_other_words() -> None:
+    assert tokens("東京 Tokyo-Bay 서울") == {
+        "東": 1,
+        "京": 1,
+        "tokyo": 1,
+        "bay": 1,
+        "서": 1,
+        "울": 1,
+    }
+
+
+def test_prf_is_bag_of_tokens() -> None:
+    assert prf("a b c", "a b c") == (1.0, 1.0, 1.0)
+    precision, recall, f1 = prf("a b x y", "a b")
+    assert (precision, recall) == (0.5, 1.0)
+    assert f1 == pytest.approx(2 / 3)
+    assert prf("", "a") == (0.0, 0.0, 0.0)
+
+
+def test_loader_reads_both_schemas_and_skips_unlabelled(tmp_path: Path) -> None:
+    _write(tmp_path, "en", "ours", "<p>x</p>", {"url": "u", "language": "en", "title": "T",
+           "body": "b", "authors": ["A"], "published": "2025-01-02T03:04:00+00:00",
+           "boilerplate": ["Most read"]})  # fmt: skip
+    _write(tmp_path, "ja", "shared", "<p>x</p>", {"url": None, "language": "ja", "title": "T",
+           "body": "b", "authors": [], "published": None, "source": "fundus:X@1"})  # fmt: skip
+    _write(tmp_path, "en", "listing", "<p>x</p>", {"url": "u", "language": "en", "rejected": True})
+    _write(tmp_path, "en", "golden", "<p>x</p>", {"title": "T", "with": ["x"]})
+    cases = {c.name: c for c in load_corpus(tmp_path)}
+    assert set(cases) == {"ours", "shared", "listing"}
+    assert cases["ours"].boilerplate == ("Most read",) and cases["ours"].authors == ("A",)
+    assert cases["shared"].url == "" and cases["shared"].published is None
+    assert cases["listing"].rejected and cases["shared"].group == "ja"
+
+
+def _case(**kwargs: object) -> Case:
+    fields: dict[str, object] = {
+        "group": "en",
+        "name": "x",
+        "html_path": Path("x.html"),
+        "url": "",
+        "language": "en",
+        "title": "Bridge reopens",
+        "body": "one two three",
+        "authors": ("Jane Doe",),
+        "published": "2025-05-06T17:25:00-05:00",
+        "boilerplate": ("Most read",),
+    }
+    fields.update(kwargs)
+    return Case(**fields)  # type: ignore[arg-type]
+
+
+def test_score_page_metadata_and_leaks() -> None:
+    prediction = Prediction(
+        body="one two three\nMost  read",
+        title="Bridge  reopens",
+        authors=("jane doe",),
+        published=datetime(2025, 5, 6, 22, 25, tzinfo=UTC),  # 17:25 in the gold's zone
+        language="en-US",
+    )
+    score = score_page(_case(), prediction, 0.01)
+    assert score.leaked == ["Most read"]
+    assert score.title_ok and score.date_ok and score.authors_ok and score.language_ok
+
+
+def test_date_compares_the_day_in_the_gold_zone() -> None:
+    same = Prediction(published=datetime(2025, 5, 7, 6, 0, tzinfo=timezone(timedelta(hours=9))))
+    other = Prediction(published=datetime(2025, 5, 7, 15, 0, tzinfo=timezone(timedelta(hours=9))))
+    assert score_page(_case(), same, 0.0).date_ok is True
+    assert score_page(_case(), other, 0.0).date_ok is False
+    assert score_page(_case(), Prediction(published=date(2025, 5, 6)), 0.0).date_ok is True
+    assert score_page(_case(published=None), Prediction(), 0.0).date_ok is None
+
+
+def test_rejections_score_zero_on_articles_and_count_on_listings() -> None:
+    rejected = Prediction(rejected=True, reason="too_short")
+    article = score_page(_case(), rejected, 0.0)
+    assert article.f1 == 0.0 and not article.rejection_ok
+    listing = score_page(_case(rejected=True), rejected, 0.0)
+    assert listing.rejection_ok and listing.f1 is None
+
+
+def test_summarize_groups_and_overall() -> None:
+    scores = [
+        score_page(_case(group="ja"), Prediction(body="one two three"), 0.002),
+        score_page(_case(group="en"), Prediction(body="one two"), 0.004),
+        score_page(_case(group="en", rejected=True), Prediction(rejected=True), 0.0),
+    ]
+    rows = {r.group: r for r in summarize("x", scores)}
+    assert list(rows) == ["en", "ja", "ALL"]
+    assert rows["ja"].f1 == 1.0 and rows["ALL"].pages == 3
+    assert rows["ALL"].rejection == 1.0
+    assert rows["ALL"].ms_per_page == pytest.approx(2.0)
+    assert "ALL" in format_rows(list(rows.values()))
+    assert format_markdown(list(rows.values())).startswith("| extractor |")
+
+
+def test_evaluate_turns_extractor_errors_into_rejections(tmp_path: Path) -> None:
+    _write(tmp_path, "en", "a", ARTICLE_HTML, {"url": "https://x.example/a", "language": "en",
+           "title": "Bridge reopens", "body": "x", "authors": []})  # fmt: skip
+
+    def broken(html: bytes, url: str) -> Prediction:
+        raise RuntimeError("boom")
+
+    (score,) = evaluate(load_corpus(tmp_path), broken)
+    assert score.prediction.rejected and score.f1 == 0.0
+
+
+def test_run_eval_on_a_small_corpus_and_missing_peer(tmp_path: Path) -> None:
+    body = (
+        "The old bridge reopened on Monday after two years of repairs, officials said, and "
+        "traffic returned to normal within hours of the ceremony.\nEngineers replaced the deck "
+        "and strengthened the piers so that heavier trucks can cross again, ending a long "
+        "detour for local farmers and delivery firms."
+    )
+    _write(tmp_path, "en", "a", ARTICLE_HTML, {"url": "https://x.example/a", "language": "en",
+           "title": "Bridge reopens", "body": body, "authors": []})  # fmt: skip
+    rows, _ = run_eval(tmp_path, ["newsflow"])
+    overall = rows[-1]
+    assert overall.group == "ALL" and overall.f1 == 1.0 and overall.title == 1.0
+    assert overall.language == 1.0 and overall.authors == 1.0
+
+
+def test_cli_eval_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "en", "a", ARTICLE_HTML, {"url": "https://x.example/a", "language": "en",
+           "title": "Bridge reopens", "body": "The old bridge", "authors": []})  # fmt: skip
+    assert main(["eval", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "newsflow" in out and "ALL" in out and "F1" in out
