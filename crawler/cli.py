@@ -151,7 +151,13 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_db(args: argparse.Namespace, config: Config) -> int:
-    from crawler.db import database_url, migrate, migration_status, stop_embedded
+    from crawler.db import (
+        database_url,
+        migrate,
+        migration_status,
+        set_role_passwords,
+        stop_embedded,
+    )
 
     if args.db_command == "stop":
         if config.database_url:
@@ -168,6 +174,17 @@ def cmd_db(args: argparse.Namespace, config: Config) -> int:
     elif args.db_command == "status":
         for name, state in migration_status(url):
             print(f"{state:8} {name}")
+    elif args.db_command == "roles":
+        migrate(url)  # the roles are created by a migration
+        changed = set_role_passwords(url, config)
+        for role, done in changed.items():
+            print(f"{role}: {'LOGIN, password set' if done else 'unchanged (no password given)'}")
+        if not any(changed.values()):
+            print(
+                "set NEWSFLOW_READER_PASSWORD and/or NEWSFLOW_WRITER_PASSWORD to enable login",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 
@@ -241,8 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8765, help="port of the demo site (default 8765)")
     demo.set_defaults(func=cmd_demo)
 
-    db = sub.add_parser("db", help="database: migrate, url, status, stop")
-    db.add_argument("db_command", choices=("migrate", "url", "status", "stop"))
+    db = sub.add_parser(
+        "db",
+        help="database: migrate, url, status, stop, roles (LOGIN + passwords from the environment)",
+    )
+    db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles"))
     db.set_defaults(func=cmd_db)
 
     ex = sub.add_parser(

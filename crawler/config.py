@@ -7,12 +7,17 @@
 | ``NEWSFLOW_SOURCES`` | the packaged ``crawler/sources.yaml`` | sources file used when ``--sources`` is not given |
 | ``NEWSFLOW_CONTACT_URL`` | the project's homepage | contact URL sent in the User-Agent |
 | ``NEWSFLOW_EXTRACT_WORKERS`` | number of CPUs | processes extracting articles during a load |
+| ``NEWSFLOW_READER_PASSWORD`` | unset: ``newsflow_reader`` stays unable to log in | password ``newsflow db roles`` gives the read-only consumer role |
+| ``NEWSFLOW_WRITER_PASSWORD`` | unset: ``newsflow_writer`` stays unable to log in | password ``newsflow db roles`` gives the pipeline's role |
+| ``NEWSFLOW_ALERT_WEBHOOK`` | unset: failures are only logged | URL that Airflow task failures are POSTed to (JSON) |
+| ``NEWSFLOW_RAW_HTML_RETENTION_DAYS`` | 90 | ``news_maintenance`` drops stored HTML of processed pages fetched longer ago |
+| ``NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS`` | 30 | ``news_maintenance`` deletes fetch errors last tried longer ago |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,6 +34,13 @@ class Config:
     sources_path: Path
     contact_url: str
     extract_workers: int
+    # Passwords of the database roles (``newsflow db roles``); kept out of repr() so they are
+    # never printed or logged with the config.
+    reader_password: str | None = field(default=None, repr=False)
+    writer_password: str | None = field(default=None, repr=False)
+    alert_webhook: str | None = field(default=None, repr=False)  # may embed a token
+    raw_html_retention_days: int = 90
+    fetch_errors_retention_days: int = 30
 
     @property
     def pgdata(self) -> Path:
@@ -47,4 +59,9 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> Con
         sources_path=Path(env.get("NEWSFLOW_SOURCES") or DEFAULT_SOURCES),
         contact_url=env.get("NEWSFLOW_CONTACT_URL") or DEFAULT_CONTACT_URL,
         extract_workers=max(1, int(workers)) if workers else max(1, os.cpu_count() or 1),
+        reader_password=env.get("NEWSFLOW_READER_PASSWORD") or None,
+        writer_password=env.get("NEWSFLOW_WRITER_PASSWORD") or None,
+        alert_webhook=env.get("NEWSFLOW_ALERT_WEBHOOK") or None,
+        raw_html_retention_days=int(env.get("NEWSFLOW_RAW_HTML_RETENTION_DAYS") or 90),
+        fetch_errors_retention_days=int(env.get("NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS") or 30),
     )

@@ -155,6 +155,15 @@ def migrations() -> list[Migration]:
     return out
 
 
+def _ensure_ledger(cur: psycopg2.extensions.cursor) -> None:
+    # Create schema_migrations only when missing: CREATE TABLE IF NOT EXISTS still needs CREATE on
+    # the schema, which the pipeline's role (newsflow_writer) does not have.
+    cur.execute(query("migrations_table_exists"))
+    row = cur.fetchone()
+    if not (row and row[0]):
+        cur.execute(query("create_migrations_table"))
+
+
 def migrate(url: str) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; return the applied names."""
     applied_now: list[str] = []
@@ -164,7 +173,7 @@ def migrate(url: str) -> list[str]:
         with conn.cursor() as cur:
             # Session lock held until the end: a second migrator waits, then finds nothing to do.
             cur.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_KEY,))
-            cur.execute(query("create_migrations_table"))
+            _ensure_ledger(cur)
         conn.autocommit = False
         for migration in migrations():
             with conn, conn.cursor() as cur:
@@ -193,10 +202,46 @@ def migrate(url: str) -> list[str]:
     return applied_now
 
 
+READER_ROLE = "newsflow_reader"  # SELECT on the `news` schema only (sql/migrations/0004_roles.sql)
+WRITER_ROLE = "newsflow_writer"  # the pipeline: DML on the internal tables
+
+
+def set_role_passwords(url: str, config: Config) -> dict[str, bool]:
+    """Give the reader and writer roles LOGIN and their configured passwords.
+
+    Returns role → whether it was changed: a role whose password is not configured
+    (``NEWSFLOW_READER_PASSWORD`` / ``NEWSFLOW_WRITER_PASSWORD``) is left as it is.
+    """
+    from psycopg2 import sql
+
+    passwords = {READER_ROLE: config.reader_password, WRITER_ROLE: config.writer_password}
+    changed: dict[str, bool] = {}
+    with transaction(url) as conn, conn.cursor() as cur:
+        for role, password in passwords.items():
+            changed[role] = False
+            if password is None:
+                continue
+            cur.execute(query("role_exists"), {"role": role})
+            if cur.fetchone() is None:
+                raise MigrationError(f"role {role} does not exist: run `newsflow db migrate`")
+            # ALTER ROLE cannot take bind parameters, so the value is quoted by psycopg2.sql.Literal.
+            # It is a SCRAM verifier computed here by libpq (PQencryptPasswordConn, using the
+            # server's password_encryption), so the password itself never reaches the server, its
+            # statement log or pg_stat_activity. Never log either.
+            verifier = psycopg2.extensions.encrypt_password(password, role, conn)
+            statement = sql.SQL(query("set_role_password")).format(
+                role=sql.Identifier(role), password=sql.Literal(verifier)
+            )
+            cur.execute(statement)
+            LOGGER.info("role %s: LOGIN enabled, password set", role)
+            changed[role] = True
+    return changed
+
+
 def migration_status(url: str) -> list[tuple[str, str]]:
     """(filename, 'applied' | 'pending' | 'changed') for every migration file."""
     with transaction(url) as conn, conn.cursor() as cur:
-        cur.execute(query("create_migrations_table"))
+        _ensure_ledger(cur)
         cur.execute(query("list_migrations"))
         recorded = dict(cur.fetchall())
     out = []

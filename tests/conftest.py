@@ -63,7 +63,15 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         admin.close()
 
 
-_TABLES = ("fetch_errors", "articles", "raw_pages", "crawl_runs", "sources")
+_TABLES = (
+    "fetch_errors",
+    "article_revisions",
+    "articles",
+    "raw_pages",
+    "crawl_runs",
+    "discovery_state",
+    "sources",
+)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 import uuid
@@ -42,6 +43,19 @@ def test_migrations_apply_once_in_order(empty_db: str) -> None:
             "SELECT to_regclass('articles'), to_regclass('crawl_runs'), to_regclass('sources')"
         )
         assert all(cur.fetchone())
+
+
+def test_status_lists_pending_then_applied_and_checksums_are_recorded(empty_db: str) -> None:
+    files = sorted((db.sql_dir() / "migrations").glob("*.sql"))
+    names = [f.name for f in files]
+    assert db.migration_status(empty_db) == [(n, "pending") for n in names]
+    db.migrate(empty_db)
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT filename, checksum FROM schema_migrations ORDER BY filename")
+        assert cur.fetchall() == [
+            (f.name, hashlib.sha256(f.read_bytes()).hexdigest()) for f in files
+        ]
+    conn.close()
 
 
 def test_changed_migration_is_refused(

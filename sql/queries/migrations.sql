@@ -17,3 +17,7 @@ INSERT INTO schema_migrations (filename, checksum) VALUES (%(filename)s, %(check
 -- name: list_migrations
 -- Every applied migration with its checksum.
 SELECT filename, checksum FROM schema_migrations ORDER BY filename;
+
+-- name: migrations_table_exists
+-- Whether the ledger exists (roles without CREATE on the schema, e.g. newsflow_writer, can read it).
+SELECT to_regclass('schema_migrations') IS NOT NULL;

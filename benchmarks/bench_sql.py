@@ -1,0 +1,199 @@
+"""Consumer query speed: news.search (Japanese, Chinese, English) and daily counts on 100k articles.
+
+Creates a throwaway database — on a throwaway embedded PostgreSQL, or on the server of
+``DATABASE_URL`` when it is set (needs CREATEDB there) — migrates it, bulk-loads 100,000
+generated articles (``generate_synthetic_articles`` in sql/queries/synthetic.sql), runs each
+query repeatedly and prints median and p95 latency with the machine's conditions. It measures;
+it asserts nothing on time. Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_sql.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from crawler.config import load_config
+from crawler.db import migrate, query
+
+ROWS = 100_000
+RUNS = 15  # timed runs per query, after one warm-up run
+NOW = datetime.now(UTC)
+
+# (label, query, lang): a rare and a common query per language; cost grows with the matches.
+SEARCHES = [
+    ("search ja rare", "量子暗号", None),
+    ("search zh rare", "量子加密", None),
+    ("search en rare", "quantum link", None),
+    ("search ja common", "米中貿易交渉", None),
+    ("search ja common, lang=ja", "米中貿易交渉", "ja"),
+    ("search zh common", "贸易谈判", None),
+    ("search en common", "interest rates", None),
+    ("search ja 2 chars (no trigram: scan)", "米中", None),
+]
+
+
+@contextmanager
+def _server_url() -> Iterator[str]:
+    """URL of DATABASE_URL's server, or of a throwaway embedded one."""
+    config = load_config()
+    if config.database_url:
+        yield config.database_url
+        return
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
+        runtime = Path(tmp) / "run"
+        runtime.mkdir(mode=0o700)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+        import pgserver
+
+        server = pgserver.get_server(Path(tmp) / "pgdata", cleanup_mode="delete")
+        try:
+            yield server.get_uri()
+        finally:
+            server.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, params = url.partition("?")
+    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{params}" if params else "")
+
+
+@contextmanager
+def _throwaway_database(server_url: str) -> Iterator[str]:
+    name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        admin.close()
+
+
+def _load(url: str) -> float:
+    """Bulk-load ROWS articles (GIN indexes dropped and rebuilt); returns seconds taken."""
+    start = time.perf_counter()
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '256MB'")
+            cur.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+                "WHERE indrelid = 'articles'::regclass AND indexrelid::regclass::text LIKE '%%trgm'"
+            )
+            gin = cur.fetchall()
+            for index, _ in gin:
+                cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
+            cur.execute(query("generate_synthetic_articles"), {"n": ROWS, "now": NOW})
+            for _, definition in gin:
+                cur.execute(definition)
+            cur.execute("VACUUM ANALYZE articles")
+    finally:
+        conn.close()
+    return time.perf_counter() - start
+
+
+def _time(cur: Any, statement: str, params: dict[str, Any]) -> tuple[list[float], int]:
+    """Latencies (ms) of RUNS executions after a warm-up, and the row count returned."""
+    cur.execute(statement, params)
+    rows = len(cur.fetchall())
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        cur.execute(statement, params)
+        cur.fetchall()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples, rows
+
+
+def _matches(cur: Any, text: str, lang: str | None) -> int:
+    """How many articles the query matches (news.search ranks them all, then returns 20)."""
+    cur.execute(
+        query("search_articles"), {"query": text, "lang": lang, "since": None, "lim": 10**6}
+    )
+    return len(cur.fetchall())
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align text in width terminal columns (CJK characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18]
+
+
+def main() -> int:
+    with _server_url() as server_url, _throwaway_database(server_url) as url:
+        server_kind = (
+            "DATABASE_URL's server" if load_config().database_url else "embedded, throwaway"
+        )
+        migrate(url)
+        load_s = _load(url)
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SHOW server_version")
+                (version,) = cur.fetchone()  # type: ignore[misc]
+                cur.execute("SELECT pg_size_pretty(pg_total_relation_size('articles'))")
+                (size,) = cur.fetchone()  # type: ignore[misc]
+                load1, load5, _ = os.getloadavg()
+                print(
+                    f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
+                    f"{platform.release()}, load average {load1:.2f}/{load5:.2f} (1/5 min); "
+                    f"Python {platform.python_version()}"
+                )
+                print(f"PostgreSQL {version} ({server_kind}), psycopg2 {psycopg2.__version__}")
+                print(
+                    f"data: {ROWS:,} generated articles (ja/zh/en, ~100 characters of body), "
+                    f"articles + indexes {size}; loaded in {load_s:.1f} s"
+                )
+                print(f"{RUNS} timed runs per query after one warm-up; latency in ms")
+                print(
+                    f"{'query':38} {'text':14} {'matches':>7} {'rows':>5} {'median':>8} {'p95':>8}"
+                )
+                cases: list[tuple[str, str, str, dict[str, Any]]] = []
+                for label, text, lang in SEARCHES:
+                    params = {"query": text, "lang": lang, "since": None, "lim": 20}
+                    cases.append((label, text, query("search_articles"), params))
+                end = NOW.date()
+                days = {"start": end - timedelta(days=30), "end": end}
+                cases.append(("daily counts, 30 days", "", query("daily_counts_between"), days))
+                cases.append(("recent articles (7 days)", "", query("recent_articles"), {}))
+                for label, text, statement, params in cases:
+                    matches = _matches(cur, text, params.get("lang")) if text else ""
+                    samples, rows = _time(cur, statement, params)
+                    print(
+                        f"{label:38} {_pad(text, 14)} {matches:>7} {rows:5d} "
+                        f"{statistics.median(samples):8.1f} {_p95(samples):8.1f}"
+                    )
+        finally:
+            conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
