@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config, load_config
@@ -49,7 +50,7 @@ def _database_url(config: Config) -> str:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from crawler.progress import Progress
-    from crawler.run import check_step, crawl_step, get_run_counts, load_step, new_run_id
+    from crawler.run import check_step, crawl_and_load_step, get_run_counts, new_run_id
     from crawler.sources import load_sources, select_sources
 
     sources_path: Path = args.sources or config.sources_path
@@ -68,20 +69,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     def one(source_name: str) -> tuple[str, object]:
         source = next(s for s in sources if s.name == source_name)
         try:
-            progress.update(source.name, "crawling")
-            crawl_step(
+            progress.update(source.name, "crawling (extraction follows)")
+            counts = crawl_and_load_step(
                 source,
                 sources_path=sources_path,
                 database_url=url,
                 run_id=run_id,
+                workers=config.extract_workers,
                 log_file=log_dir / f"{source.name}.crawl.log",
                 on_progress=progress.on_crawl_event(source.name),
+                since=getattr(args, "since", None),
+                until=getattr(args, "until", None),
+                load_lock=load_lock,
             )
-            progress.update(source.name, "extracting and loading")
-            with load_lock:
-                counts = load_step(
-                    source, database_url=url, run_id=run_id, workers=config.extract_workers
-                )
             failed = check_step(source, database_url=url, run_id=run_id)
             status = "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)
             progress.update(
@@ -231,6 +231,34 @@ def _json_default(value: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# reextract -------------------------------------------------------------------------------------
+
+
+def cmd_reextract(args: argparse.Namespace, config: Config) -> int:
+    from crawler.reextract import reextract
+    from crawler.sources import load_sources, select_sources
+
+    sources = select_sources(load_sources(args.sources or config.sources_path), args.source)
+    results = reextract(
+        _database_url(config), sources, since=args.since, workers=config.extract_workers
+    )
+    for counts in results:
+        print(
+            f"{counts.source}: new {counts.articles_new}, updated {counts.articles_updated}, "
+            f"unchanged {counts.articles_unchanged}, rejected {counts.rejected}"
+        )
+    return 0
+
+
+def _aware_date(text: str) -> datetime:
+    """``YYYY-MM-DD`` or an ISO time; UTC when it names no zone."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date or ISO time: {text!r}") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 # parser ----------------------------------------------------------------------------------------
 
 
@@ -252,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", action="append", metavar="NAME", help="only this source (repeatable)"
     )
     run.add_argument("--parallel", type=int, default=4, help="sources crawled at once (default 4)")
+    run.add_argument(
+        "--since",
+        type=_aware_date,
+        help="backfill: only candidates dated on/after (YYYY-MM-DD or ISO, UTC if no zone)",
+    )
+    run.add_argument(
+        "--until", type=_aware_date, help="backfill: only candidates dated before this"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="run against the bundled demo news site on 127.0.0.1")
@@ -264,6 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles"))
     db.set_defaults(func=cmd_db)
+
+    rx = sub.add_parser(
+        "reextract", help="re-run extraction on stored raw HTML (no network); revisions kept"
+    )
+    rx.add_argument("--sources", type=Path, help="sources YAML (default as for run)")
+    rx.add_argument("--source", action="append", metavar="NAME", help="only this source")
+    rx.add_argument("--since", type=_aware_date, help="only pages fetched on/after this")
+    rx.set_defaults(func=cmd_reextract)
 
     ex = sub.add_parser(
         "extract", help="extract articles from HTML files; one JSON object per line"

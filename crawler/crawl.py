@@ -73,7 +73,11 @@ def source_settings(
         values["AUTOTHROTTLE_START_DELAY"] = max(source.download_delay, 0.01)
     if source.concurrency is not None:
         values["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency
-    values["EXTENSIONS"] = {"crawler.crawl.ProgressReporter": 500}
+        # AutoThrottle aims at half the allowed concurrency, as with the defaults (4 → 2.0)
+        values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = max(1.0, source.concurrency / 2)
+    if source.download_timeout is not None:
+        values["DOWNLOAD_TIMEOUT"] = source.download_timeout
+    values["EXTENSIONS"] = {**base.EXTENSIONS, "crawler.crawl.ProgressReporter": 500}
     values["NEWSFLOW_DATABASE_URL"] = database_url
     values["NEWSFLOW_RUN_ID"] = run_id
     return values
@@ -127,22 +131,27 @@ def _child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", required=True, type=Path)
     parser.add_argument("--source", required=True)
     parser.add_argument("--run-id", required=True)
+    parser.add_argument("--since", type=datetime.fromisoformat, help="backfill window start (ISO)")
+    parser.add_argument("--until", type=datetime.fromisoformat, help="backfill window end (ISO)")
     args = parser.parse_args(argv)
 
     from scrapy.crawler import CrawlerProcess
 
     from crawler.config import load_config
     from crawler.db import connect
-    from crawler.load import known_urls
+    from crawler.load import discovery_validators, known_urls, revisit_urls
     from crawler.spiders.news import NewsSpider
 
     config = load_config()
     if not config.database_url:
         parser.error("DATABASE_URL must be set for the crawl child")
     (source,) = select_sources(load_sources(args.sources), [args.source])
+    now = datetime.now(UTC)
     conn = connect(config.database_url)
     try:
-        known = known_urls(conn, source, datetime.now(UTC))
+        known = known_urls(conn, source, now)
+        revisits = revisit_urls(conn, source, now)
+        validators = discovery_validators(conn, source, args.since, args.until)
     finally:
         conn.close()
     settings = source_settings(
@@ -150,7 +159,15 @@ def _child_main(argv: list[str] | None = None) -> int:
     )
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, source=source, known_urls=known)
+    process.crawl(
+        crawler,
+        source=source,
+        known_urls=known,
+        revisit_urls=revisits,
+        validators=validators,
+        since=args.since,
+        until=args.until,
+    )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     _emit({"event": "done", "stats": stats})
@@ -166,6 +183,8 @@ def crawl_source(
     log_file: Path | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     timeout: float | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> CrawlResult:
     """Run the crawl child for ``source`` and return what it reported.
 
@@ -184,6 +203,11 @@ def crawl_source(
         "--run-id",
         run_id,
     ]
+    for flag, when in (("--since", since), ("--until", until)):
+        if when is not None:
+            if when.tzinfo is None:
+                raise ValueError(f"{flag[2:]} must be timezone-aware, got {when!r}")
+            cmd += [flag, when.isoformat()]
     log_handle: IO[str] | None = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ def demo_sources(
         "start_urls": [f"{base_url}/index.html", f"{base_url}/section/world/index.html"],
         "article_url_pattern": r"/news/\d{4}/\d{2}/\d{2}/",
         "download_delay": 0,
+        "allow_private_networks": True,  # the demo site is served on 127.0.0.1
     }
     entry.update(extra)
     wanted = set(discovery)

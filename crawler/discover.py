@@ -121,11 +121,39 @@ def _news_publication_dates(body: bytes) -> dict[str, datetime]:
     return dates
 
 
-def feed_entries(body: bytes, base_url: str) -> list[Candidate] | None:
-    """Links of an RSS or Atom feed with their dates; None if the body is not a feed."""
-    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+def _as_utf8_xml(body: bytes, charset: str | None) -> bytes:
+    """The feed re-encoded as UTF-8 when it declares no XML encoding and is not UTF-8 already.
+
+    An XML declaration's ``encoding`` wins (lxml reads it); otherwise the HTTP charset, else
+    windows-1252 (which decodes any byte): feeds served as Latin-1 without saying so are common.
+    """
+    head = body[:200].lstrip()
+    if head.startswith(b"<?xml") and b"encoding" in head.split(b"?>", 1)[0]:
+        return body
     try:
-        root = lxml.etree.fromstring(maybe_gunzip(body), parser)
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = body.decode(charset or "cp1252", errors="replace")
+    except LookupError:
+        text = body.decode("cp1252", errors="replace")
+    if text.lstrip().startswith("<?xml"):
+        text = text.split("?>", 1)[1]
+    return text.encode("utf-8")
+
+
+def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list[Candidate] | None:
+    """Links of an RSS or Atom feed with their dates; None if the body is not a feed.
+
+    ``charset`` is the HTTP header's, used only when the XML itself declares no encoding.
+    """
+    parser = lxml.etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
+    try:
+        root = lxml.etree.fromstring(_as_utf8_xml(maybe_gunzip(body), charset), parser)
     except lxml.etree.XMLSyntaxError:
         return None
     if root is None:

@@ -29,3 +29,14 @@ class FetchErrorItem:
     error_class: str  # "http_404", "timeout", "dns", "connection", ...
     message: str
     http_status: int | None = None
+    attempts: int = 1  # requests made for it in this run (retries included)
+
+
+@dataclass(slots=True)
+class DiscoveryStateItem:
+    """Validators of a feed or sitemap response, for the next run's conditional request."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    status: int

@@ -2,8 +2,11 @@
 
 The crawl stores every fetched article page gzip-compressed in ``raw_pages`` (state ``pending``);
 :func:`load_pending` extracts the pending pages of a source (in a process pool when there are many)
-and upserts the articles: new rows are inserted, changed ones (another ``content_hash``) updated,
-identical ones left untouched. Counts end up in ``crawl_runs``.
+and upserts the articles: new rows are inserted, changed ones (another ``content_hash``) updated
+after their stored version is copied to ``article_revisions`` (one SQL statement per batch),
+identical ones left untouched. New and changed articles are then linked to an earlier
+near-duplicate (body SimHash, :mod:`crawler.simhash`) through ``duplicate_of``. Counts end up in
+``crawl_runs``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -25,7 +30,7 @@ from psycopg2.extras import Json, execute_values
 
 from crawler.db import query
 from crawler.discover import normalize_url
-from crawler.items import FetchErrorItem, PageItem
+from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.models import Article, Rejection
 from crawler.sources import Source
 
@@ -33,6 +38,10 @@ LOGGER = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # pages per extraction batch: bounds memory whatever the site's size
 _POOL_THRESHOLD = 40  # below this many pending pages, a process pool costs more than it saves
+_FOLLOW_NICENESS = 5  # extraction workers' niceness while a crawl runs alongside
+_FOLLOW_POLL = 0.5  # seconds between looks for new pages while following a running crawl
+DUPLICATE_MAX_DISTANCE = 3  # SimHash bits: syndicated copies differ by 0–3, unrelated bodies by ~32
+DUPLICATE_WINDOW_DAYS = 30  # a copy is compared with articles first seen this long before it
 
 
 def sync_sources(conn: psycopg2.extensions.connection, sources: Iterable[Source]) -> None:
@@ -63,6 +72,58 @@ def known_urls(
         return frozenset(row[0] for row in cur.fetchall())
 
 
+def revisit_urls(
+    conn: psycopg2.extensions.connection, source: Source, as_of: datetime
+) -> tuple[str, ...]:
+    """Stored article URLs of ``source`` due for a revisit at ``as_of`` (none without revisit_hours)."""
+    if source.revisit_hours is None:
+        return ()
+    with conn.cursor() as cur:
+        cur.execute(
+            query("revisit_urls"),
+            {"source": source.name, "revisit_hours": source.revisit_hours, "as_of": as_of},
+        )
+        return tuple(row[0] for row in cur.fetchall())
+
+
+def discovery_validators(
+    conn: psycopg2.extensions.connection,
+    source: Source,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, tuple[str | None, str | None]]:
+    """Feed/sitemap URL → (ETag, Last-Modified) usable for a conditional request in this window."""
+    with conn.cursor() as cur:
+        cur.execute(
+            query("discovery_validators"), {"source": source.name, "since": since, "until": until}
+        )
+        return {url: (etag, last_modified) for url, etag, last_modified in cur.fetchall()}
+
+
+def store_discovery_state(
+    conn: psycopg2.extensions.connection,
+    source: str,
+    items: Sequence[DiscoveryStateItem],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> None:
+    """Record the validators of a finished crawl's feed and sitemap responses."""
+    now = datetime.now(UTC)
+    by_url = {i.url: i for i in items}
+    rows = [
+        (i.url, source, i.etag, i.last_modified, i.status, now, since, until)
+        for i in by_url.values()
+    ]
+    with conn.cursor() as cur:
+        execute_values(
+            cur,
+            query("upsert_discovery_state"),
+            rows,
+            template="(%s,%s,%s,%s,%s,%s,%s::timestamptz,%s::timestamptz)",
+            page_size=500,
+        )
+
+
 def store_pages(
     conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]
 ) -> None:
@@ -79,7 +140,8 @@ def store_pages(
             p.status,
             p.content_type,
             p.encoding,
-            psycopg2.Binary(gzip.compress(p.body, compresslevel=6)),
+            # level 1: 4x faster than 6 in the crawl child, ~15 % larger
+            psycopg2.Binary(gzip.compress(p.body, compresslevel=1)),
             hashlib.sha256(p.body).hexdigest(),
             "pending",
             p.skip_reason,
@@ -101,7 +163,7 @@ def store_fetch_errors(
     now = datetime.now(UTC)
     by_url = {e.url: e for e in errors}
     rows = [
-        (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now)
+        (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now, e.attempts)
         for e in by_url.values()
     ]
     with conn.cursor() as cur:
@@ -118,6 +180,7 @@ class LoadCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # new or changed articles linked to an earlier near-duplicate
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -127,20 +190,28 @@ class LoadCounts:
 
 def _extract_page(
     job: tuple[str, bytes, str | None, str | None, str, tuple[str, ...]],
-) -> tuple[str, Article | Rejection]:
-    """Worker-side: decompress and extract one page (module-level so a process pool can pickle it)."""
+) -> tuple[str, Article | Rejection, int | None]:
+    """Worker-side: decompress and extract one page, fingerprint its body (module-level so a
+    process pool can pickle it)."""
     from crawler.extract import extract
+    from crawler.simhash import simhash
 
     url, html_gzip, encoding, preset_reason, language, domains = job
     if preset_reason:
-        return url, Rejection(preset_reason)
+        return url, Rejection(preset_reason), None
     try:
         html = gzip.decompress(html_gzip)
     except (OSError, EOFError) as exc:
-        return url, Rejection("corrupt_raw_page", str(exc))
-    return url, extract(
+        return url, Rejection("corrupt_raw_page", str(exc)), None
+    outcome = extract(
         html, url, declared_encoding=encoding, default_language=language, allowed_domains=domains
     )
+    return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
+
+
+def _lower_priority() -> None:
+    """Pool initializer: extraction yields the CPU to the crawl it follows."""
+    os.nice(_FOLLOW_NICENESS)
 
 
 def content_hash(article: Article) -> str:
@@ -168,45 +239,67 @@ def _pending_batches(
 
 
 def load_pending(
-    conn: psycopg2.extensions.connection, source: Source, run_id: str, *, workers: int = 1
+    conn: psycopg2.extensions.connection,
+    source: Source,
+    run_id: str,
+    *,
+    workers: int = 1,
+    follow: threading.Event | None = None,
 ) -> LoadCounts:
-    """Extract every pending page of ``source`` and upsert the articles; commits per batch."""
+    """Extract every pending page of ``source`` and upsert the articles; commits per batch.
+
+    With ``follow`` (an event the caller sets when the crawl has ended), keep extracting pages
+    as the running crawl stores them, and return after a last pass once it is set: extraction
+    then overlaps the crawl instead of waiting for it.
+    """
     counts = LoadCounts()
     executor: Executor | None = None
     try:
-        for rows in _pending_batches(conn, source.name):
-            if executor is None and workers > 1 and len(rows) >= _POOL_THRESHOLD:
-                executor = ProcessPoolExecutor(
-                    workers, mp_context=multiprocessing.get_context("spawn")
+        while True:
+            finished = follow is None or follow.is_set()  # read before the pass: no page missed
+            seen = 0
+            for rows in _pending_batches(conn, source.name):
+                seen += len(rows)
+                if executor is None and workers > 1 and (follow or len(rows) >= _POOL_THRESHOLD):
+                    executor = ProcessPoolExecutor(
+                        workers,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        # following a crawl: the crawl (cheap, latency-bound) goes first
+                        initializer=_lower_priority if follow else None,
+                    )
+                jobs = [
+                    (url, bytes(html), enc, reason, source.language, source.allowed_domains)
+                    for url, html, enc, reason in rows
+                ]
+                del rows
+                results = (
+                    list(executor.map(_extract_page, jobs, chunksize=4))
+                    if executor
+                    else list(map(_extract_page, jobs))
                 )
-            jobs = [
-                (url, bytes(html), enc, reason, source.language, source.allowed_domains)
-                for url, html, enc, reason in rows
-            ]
-            results = (
-                list(executor.map(_extract_page, jobs, chunksize=8))
-                if executor
-                else map(_extract_page, jobs)
-            )
-            _write_batch(conn, source.name, run_id, list(results), counts)
-            conn.commit()
+                del jobs
+                _write_batch(conn, source.name, run_id, results, counts)
+                conn.commit()
+            if finished:
+                return counts
+            if not seen:
+                follow.wait(_FOLLOW_POLL)  # type: ignore[union-attr]
     finally:
         if executor is not None:
             executor.shutdown()
-    return counts
 
 
 def _write_batch(
     conn: psycopg2.extensions.connection,
     source: str,
     run_id: str,
-    results: list[tuple[str, Article | Rejection]],
+    results: list[tuple[str, Article | Rejection, int | None]],
     counts: LoadCounts,
 ) -> None:
     now = datetime.now(UTC)
     marks: list[tuple[str, str, str | None, str | None]] = []
     articles: dict[str, tuple[Any, ...]] = {}
-    for fetched_url, outcome in results:
+    for fetched_url, outcome, fingerprint in results:
         if isinstance(outcome, Rejection):
             counts.rejected_by_reason[outcome.reason] += 1
             marks.append((fetched_url, "rejected", outcome.reason, None))
@@ -233,6 +326,7 @@ def _write_batch(
             fetched_url,
             now,
             run_id,
+            fingerprint,
         )
     with conn.cursor() as cur:
         if articles:
@@ -240,7 +334,9 @@ def _write_batch(
                 cur,
                 query("upsert_articles"),
                 list(articles.values()),
-                template="(%s,%s,%s,%s,%s::text[],%s,%s,%s,%s,%s::text[],%s,%s,%s,%s,%s,%s,%s)",
+                # VALUES in a CTE takes its column types from the literals: cast what may be NULL.
+                template="(%s,%s,%s,%s,%s::text[],%s::timestamptz,%s::timestamptz,%s::text,"
+                "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint)",
                 page_size=500,
                 fetch=True,
             )
@@ -248,5 +344,15 @@ def _write_batch(
             counts.new += inserted
             counts.updated += len(written) - inserted
             counts.unchanged += len(articles) - len(written)
+            if written:
+                cur.execute(
+                    query("link_near_duplicates"),
+                    {
+                        "urls": [url for url, _ in written],
+                        "max_distance": DUPLICATE_MAX_DISTANCE,
+                        "window_days": DUPLICATE_WINDOW_DAYS,
+                    },
+                )
+                counts.duplicates += sum(1 for _, original in cur.fetchall() if original)
         if marks:
             execute_values(cur, query("mark_pages"), marks, page_size=500)

@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.db import connect
-from crawler.items import FetchErrorItem, PageItem
-from crawler.load import store_fetch_errors, store_pages
+from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.load import store_discovery_state, store_fetch_errors, store_pages
 
 LOGGER = logging.getLogger(__name__)
 
 FLUSH_EVERY = 50  # items buffered before one batched write
+FLUSH_SECONDS = 5.0  # … or after this long, so a slow site's pages are not held in memory
 
 
 class StorePipeline:
-    """Writes fetched pages to ``raw_pages`` and failures to ``fetch_errors``, in batches."""
+    """Writes fetched pages to ``raw_pages`` and failures to ``fetch_errors``, in batches.
+
+    Feed and sitemap validators (``discovery_state``) are written only when the crawl finished:
+    after a crash the next run must fetch them in full, or it would miss what they list.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.pages: list[PageItem] = []
         self.errors: list[FetchErrorItem] = []
+        self.discovery: list[DiscoveryStateItem] = []
         self.conn: Any = None
+        self._flushed_at = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         self.conn = connect(self.crawler.settings["NEWSFLOW_DATABASE_URL"])
@@ -44,9 +55,27 @@ class StorePipeline:
             self.crawler.stats.inc_value("newsflow/pages_fetched")
         elif isinstance(item, FetchErrorItem):
             self.errors.append(item)
-        if len(self.pages) + len(self.errors) >= FLUSH_EVERY:
+        elif isinstance(item, DiscoveryStateItem):
+            self.discovery.append(item)
+        if (
+            len(self.pages) + len(self.errors) >= FLUSH_EVERY
+            or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+        ):
             self._flush()
         return item
+
+    def spider_closed(self, reason: str) -> None:
+        if reason != "finished" or not self.discovery:
+            return
+        conn = connect(self.crawler.settings["NEWSFLOW_DATABASE_URL"])
+        try:
+            with conn:
+                spider: Any = self.crawler.spider
+                store_discovery_state(
+                    conn, spider.source.name, self.discovery, spider.since, spider.until
+                )
+        finally:
+            conn.close()
 
     def _flush(self) -> None:
         spider = self.crawler.spider
@@ -56,3 +85,4 @@ class StorePipeline:
             store_fetch_errors(self.conn, source, run_id, self.errors)
         self.pages.clear()
         self.errors.clear()
+        self._flushed_at = time.monotonic()

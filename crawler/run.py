@@ -7,6 +7,7 @@ PostgreSQL, so each may run on a different worker.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from psycopg2.extras import Json
 from crawler.check import CheckResult, run_checks
 from crawler.crawl import CrawlResult, crawl_source
 from crawler.db import query, transaction
-from crawler.errors import CrawlError
+from crawler.errors import CrawlError, NewsflowError
 from crawler.load import load_pending, sync_sources
 from crawler.models import RunCounts
 from crawler.sources import Source
@@ -41,8 +42,14 @@ def crawl_step(
     run_id: str,
     log_file: Path | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> CrawlResult:
-    """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all."""
+    """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all.
+
+    ``since``/``until`` (timezone-aware) restrict a backfill to candidates whose feed or sitemap
+    date lies in ``[since, until)``; undated candidates are fetched anyway.
+    """
     with transaction(database_url) as conn, conn.cursor() as cur:
         sync_sources(conn, [source])
         cur.execute(
@@ -57,6 +64,8 @@ def crawl_step(
             run_id=run_id,
             log_file=log_file,
             on_progress=on_progress,
+            since=since,
+            until=until,
         )
     except CrawlError as exc:
         _finish_crawl(database_url, source, run_id, CrawlResult(), "failed", str(exc))
@@ -113,10 +122,21 @@ def _json_dumps(obj: Any) -> str:
     return json.dumps(obj, default=str)
 
 
-def load_step(source: Source, *, database_url: str, run_id: str, workers: int = 1) -> RunCounts:
-    """Extract the source's pending pages, upsert articles, and record the counts."""
+def load_step(
+    source: Source,
+    *,
+    database_url: str,
+    run_id: str,
+    workers: int = 1,
+    follow: threading.Event | None = None,
+) -> RunCounts:
+    """Extract the source's pending pages, upsert articles, and record the counts.
+
+    With ``follow``, extraction keeps up with a crawl still running until the event is set
+    (see :func:`crawl_and_load_step`).
+    """
     with transaction(database_url) as conn:
-        counts = load_pending(conn, source, run_id, workers=workers)
+        counts = load_pending(conn, source, run_id, workers=workers, follow=follow)
     with transaction(database_url) as conn, conn.cursor() as cur:
         cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
         row = cur.fetchone()
@@ -150,6 +170,71 @@ def load_step(source: Source, *, database_url: str, run_id: str, workers: int = 
         run.rejected_by_reason,
     )
     return run
+
+
+def crawl_and_load_step(
+    source: Source,
+    *,
+    sources_path: Path,
+    database_url: str,
+    run_id: str,
+    workers: int = 1,
+    log_file: Path | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    load_lock: threading.Lock | None = None,
+) -> RunCounts:
+    """Crawl and load with extraction overlapping the crawl (the CLI's way; the DAG runs the
+    two steps as separate tasks). The crawl runs in a thread (its work is in the child process);
+    this thread extracts pages as the crawl stores them. ``load_lock`` serialises extraction
+    between sources run in parallel. Raises the crawl's :class:`CrawlError` after loading
+    whatever it stored."""
+    crawl_done = threading.Event()
+    failure: list[BaseException] = []
+
+    def crawl() -> None:
+        try:
+            crawl_step(
+                source,
+                sources_path=sources_path,
+                database_url=database_url,
+                run_id=run_id,
+                log_file=log_file,
+                on_progress=on_progress,
+                since=since,
+                until=until,
+            )
+        except BaseException as exc:  # re-raised in the calling thread below
+            failure.append(exc)
+        finally:
+            crawl_done.set()
+
+    thread = threading.Thread(target=crawl, name=f"crawl-{source.name}", daemon=True)
+    thread.start()
+    try:
+        if load_lock is not None:
+            with load_lock:
+                counts = load_step(
+                    source,
+                    database_url=database_url,
+                    run_id=run_id,
+                    workers=workers,
+                    follow=crawl_done,
+                )
+        else:
+            counts = load_step(
+                source, database_url=database_url, run_id=run_id, workers=workers, follow=crawl_done
+            )
+    except NewsflowError:
+        thread.join()
+        if failure:  # the crawl's error explains the load's
+            raise failure[0] from None
+        raise
+    thread.join()
+    if failure:
+        raise failure[0]
+    return counts
 
 
 def check_step(source: Source, *, database_url: str, run_id: str) -> list[CheckResult]:

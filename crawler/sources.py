@@ -39,6 +39,14 @@ class Source:
     download_delay: float | None = None  # seconds between requests to this site (Scrapy default 0)
     concurrency: int | None = None  # concurrent requests to this site (Scrapy default 8)
     revisit_hours: float | None = None  # refetch stored articles younger than this, once per run
+    download_timeout: float | None = (
+        None  # seconds per request (settings.DOWNLOAD_TIMEOUT if unset)
+    )
+    # Fetch hosts in private, loopback or link-local ranges (never, unless set: see middlewares.py).
+    allow_private_networks: bool = False
+    # Cron expression (UTC): the daily Airflow DAG crawls the source only in runs whose data
+    # interval holds one of its times (crawler.airflow_support.due); unset = every run.
+    schedule: str | None = None
     enabled: bool = True
 
     def is_article_url(self, url: str) -> bool:
@@ -124,6 +132,14 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _cron(value: Any) -> str:
+    from croniter import croniter
+
+    if not isinstance(value, str) or not croniter.is_valid(value):
+        raise ValueError(f"expected a cron expression such as '0 6 * * 1', got {value!r}")
+    return value
+
+
 _VALIDATORS = {
     "name": None,  # checked separately: it names the source in every message
     "language": _language,
@@ -138,6 +154,9 @@ _VALIDATORS = {
     "download_delay": _positive_number,
     "concurrency": _positive_int,
     "revisit_hours": _positive_number,
+    "download_timeout": _positive_number,
+    "allow_private_networks": _boolean,
+    "schedule": _cron,
     "enabled": _boolean,
 }
 _REQUIRED = ("name", "language", "allowed_domains")

@@ -1,10 +1,26 @@
 -- name: upsert_articles
--- Insert new articles, update changed ones (content_hash differs), leave unchanged ones alone.
+-- Insert new articles; for changed ones (content_hash differs) first copy the stored version
+-- into article_revisions, then overwrite it and count the revision; leave unchanged ones alone.
 -- Returns one row per inserted or updated article: inserted = true for new rows.
+WITH incoming (url, source, title, body, authors, published_at, modified_at, language, section,
+               tags, image_url, description, site_name, content_hash, fetched_url, fetched_at,
+               run_id, body_simhash) AS (
+    VALUES %s
+),
+superseded AS (
+    INSERT INTO article_revisions (article_url, revision, title, body, authors, published_at,
+                                   modified_at, content_hash, fetched_at, superseded_at, run_id)
+    SELECT a.url, a.revision_count, a.title, a.body, a.authors, a.published_at, a.modified_at,
+           a.content_hash, a.fetched_at, i.fetched_at, a.run_id
+    FROM incoming AS i
+    JOIN articles AS a ON a.url = i.url
+    WHERE a.content_hash IS DISTINCT FROM i.content_hash
+    ON CONFLICT (article_url, revision) DO NOTHING
+)
 INSERT INTO articles (url, source, title, body, authors, published_at, modified_at, language,
                       section, tags, image_url, description, site_name, content_hash,
-                      fetched_url, fetched_at, run_id)
-VALUES %s
+                      fetched_url, fetched_at, run_id, body_simhash)
+SELECT * FROM incoming
 ON CONFLICT (url) DO UPDATE
 SET source = excluded.source,
     title = excluded.title,
@@ -22,6 +38,36 @@ SET source = excluded.source,
     fetched_url = excluded.fetched_url,
     fetched_at = excluded.fetched_at,
     run_id = excluded.run_id,
+    body_simhash = excluded.body_simhash,
+    revision_count = articles.revision_count + 1,
     updated_at = now()
 WHERE articles.content_hash IS DISTINCT FROM excluded.content_hash
 RETURNING url, (xmax = 0) AS inserted;
+
+-- name: link_near_duplicates
+-- For the given (new or changed) articles: duplicate_of = the root of the earliest-stored other
+-- article whose body SimHash is within Hamming distance %(max_distance)s and which was first seen
+-- at most %(window_days)s days before it (NULL when there is none). Candidates are found by the
+-- four 16-bit bands (indexed, sql/migrations/0005); only earlier articles count, so links
+-- never form a cycle. Returns the articles whose link changed.
+UPDATE articles AS t
+SET duplicate_of = m.original
+FROM (
+    SELECT p.url,
+           (SELECT coalesce(a.duplicate_of, a.url)
+            FROM articles AS a
+            WHERE a.body_simhash IS NOT NULL
+              AND (((a.body_simhash >> 48) & 65535) = ((p.body_simhash >> 48) & 65535)
+                OR ((a.body_simhash >> 32) & 65535) = ((p.body_simhash >> 32) & 65535)
+                OR ((a.body_simhash >> 16) & 65535) = ((p.body_simhash >> 16) & 65535)
+                OR (a.body_simhash & 65535) = (p.body_simhash & 65535))
+              AND bit_count((a.body_simhash # p.body_simhash)::bit(64)) <= %(max_distance)s
+              AND (a.first_seen_at, a.id) < (p.first_seen_at, p.id)
+              AND a.first_seen_at >= p.first_seen_at - %(window_days)s * interval '1 day'
+            ORDER BY a.first_seen_at, a.id
+            LIMIT 1) AS original
+    FROM articles AS p
+    WHERE p.url = ANY(%(urls)s) AND p.body_simhash IS NOT NULL
+) AS m
+WHERE t.url = m.url AND t.duplicate_of IS DISTINCT FROM m.original
+RETURNING t.url, t.duplicate_of;

@@ -32,8 +32,9 @@ FOR UPDATE;
 
 -- name: finish_load
 -- Record the load step's counts (added to those of an earlier attempt of the same run).
+-- A run whose crawl failed stays failed (the CLI loads what a failed crawl stored).
 UPDATE crawl_runs
-SET status = 'succeeded',
+SET status = CASE WHEN status = 'failed' THEN 'failed' ELSE 'succeeded' END,
     finished_at = %(finished_at)s,
     articles_new = %(articles_new)s,
     articles_updated = %(articles_updated)s,
@@ -48,3 +49,11 @@ SELECT source, run_id, status, pages_fetched, articles_new, articles_updated, ar
        rejected, errors, rejected_by_reason, errors_by_class, message
 FROM crawl_runs
 WHERE source = %(source)s AND run_id = %(run_id)s;
+
+-- name: start_reextract_run
+-- Open the row of a re-extraction run: nothing to crawl, so it starts as 'crawled'.
+INSERT INTO crawl_runs (source, run_id, started_at, crawled_at, status, message)
+VALUES (%(source)s, %(run_id)s, %(started_at)s, %(started_at)s, 'crawled', %(message)s)
+ON CONFLICT (source, run_id) DO UPDATE
+SET started_at = excluded.started_at, crawled_at = excluded.crawled_at, status = 'crawled',
+    message = excluded.message;

@@ -34,15 +34,16 @@ SET source = excluded.source,
 DELETE FROM fetch_errors WHERE url = ANY(%(urls)s);
 
 -- name: upsert_fetch_errors
--- Record failed fetches, counting attempts per URL.
-INSERT INTO fetch_errors (url, source, run_id, http_status, error_class, message, first_try_at, last_try_at)
+-- Record failed fetches, counting attempts (requests, retries included) per URL across runs.
+INSERT INTO fetch_errors (url, source, run_id, http_status, error_class, message, first_try_at,
+                          last_try_at, attempts)
 VALUES %s
 ON CONFLICT (url) DO UPDATE
 SET run_id = excluded.run_id,
     http_status = excluded.http_status,
     error_class = excluded.error_class,
     message = excluded.message,
-    attempts = fetch_errors.attempts + 1,
+    attempts = fetch_errors.attempts + excluded.attempts,
     last_try_at = excluded.last_try_at;
 
 -- name: pending_pages
@@ -63,3 +64,50 @@ WHERE r.url = v.url;
 -- name: raw_page
 -- One stored page, for re-extraction and inspection.
 SELECT url, source, html_gzip, encoding, fetched_at FROM raw_pages WHERE url = %(url)s;
+
+-- name: revisit_urls
+-- Stored article URLs of a source due for a revisit at as_of (published, or fetched when
+-- undated, within revisit_hours): requested directly, whether or not a listing still names them.
+SELECT r.url
+FROM raw_pages AS r
+LEFT JOIN articles AS a ON a.url = r.article_url
+WHERE r.source = %(source)s
+  AND %(revisit_hours)s::float8 IS NOT NULL
+  AND r.state = 'article'
+  AND coalesce(a.published_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
+ORDER BY r.url;
+
+-- name: discovery_validators
+-- ETag / Last-Modified of a source's feeds and sitemaps whose last complete fetch covered the
+-- window [since, until) now asked for (NULL bounds = unbounded).
+SELECT url, etag, last_modified
+FROM discovery_state
+WHERE source = %(source)s
+  AND (etag IS NOT NULL OR last_modified IS NOT NULL)
+  AND (window_since IS NULL OR window_since <= %(since)s::timestamptz)
+  AND (window_until IS NULL OR window_until >= %(until)s::timestamptz);
+
+-- name: upsert_discovery_state
+-- Validators of feed and sitemap responses of a finished crawl: (url, source, etag,
+-- last_modified, last_status, last_fetched_at, window_since, window_until).
+INSERT INTO discovery_state (url, source, etag, last_modified, last_status, last_fetched_at,
+                             window_since, window_until)
+VALUES %s
+ON CONFLICT (url) DO UPDATE
+SET source = excluded.source,
+    etag = excluded.etag,
+    last_modified = excluded.last_modified,
+    last_status = excluded.last_status,
+    last_fetched_at = excluded.last_fetched_at,
+    window_since = excluded.window_since,
+    window_until = excluded.window_until;
+
+-- name: requeue_pages
+-- Re-extraction: queue a source's stored pages (fetched since a time) for extraction again.
+-- Pages stored without a body (not_html) stay as they are.
+UPDATE raw_pages
+SET state = 'pending', reject_reason = NULL, processed_at = NULL
+WHERE source = %(source)s
+  AND (%(since)s::timestamptz IS NULL OR fetched_at >= %(since)s::timestamptz)
+  AND reject_reason IS DISTINCT FROM 'not_html'
+  AND state <> 'pending';

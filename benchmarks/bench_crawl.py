@@ -1,0 +1,216 @@
+"""End-to-end crawl benchmark: a generated news site on 127.0.0.1, crawled, extracted, loaded.
+
+Prints, for a site of N articles (2,000 by default; ``--articles 10000`` for the large one):
+
+- pages/s of ``newsflow run`` from scratch (crawl, extraction overlapping it, load),
+- seconds of the second, no-change run of the same site,
+- peak RSS of each run, summed over the ``newsflow`` process and all its children (the crawl
+  child, the extraction workers), sampled every 50 ms; the site server and PostgreSQL are not
+  counted,
+- pages/s of extraction alone (``crawler.extract.extract``) over the same pages on all cores.
+
+The site runs in its own process (``python -m crawler.demo.generated``), the database is an
+embedded PostgreSQL in a temporary directory unless ``DATABASE_URL`` is set (then a fresh
+database is created on that server). Nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
+
+
+def _extract_one(job: tuple[bytes, str]) -> bool:
+    from crawler.extract import extract
+    from crawler.models import Article
+
+    return isinstance(extract(job[0], job[1]), Article)
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_info().rss
+    return total
+
+
+def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Wall seconds, peak tree RSS (bytes) and stdout of one command."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    proc = psutil.Process(child.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, _tree_rss(proc))
+            except psutil.NoSuchProcess:
+                return
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = child.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if child.returncode != 0:
+        raise SystemExit(f"{cmd} failed ({child.returncode}):\n{out}\n{err[-3000:]}")
+    return elapsed, peak, out
+
+
+def _database(tmp: Path) -> tuple[str, object]:
+    import psycopg2
+
+    server_url = os.environ.get("DATABASE_URL")
+    handle: object = None
+    if not server_url:
+        import logging
+
+        import pgserver
+
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
+        os.environ["XDG_RUNTIME_DIR"] = str(tmp / "xdg")
+        Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+        handle = pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
+        server_url = handle.get_uri()  # type: ignore[attr-defined]
+    name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    base, _, query = server_url.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    return url, handle
+
+
+def bench(articles: int, extract_sample: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name:
+        os.chmod(tmp_name, 0o755)  # pgserver runs postgres as its own user
+        tmp = Path(tmp_name)
+        url, _server = _database(tmp)
+        site = subprocess.Popen(
+            [sys.executable, "-m", "crawler.demo.generated", "--articles", str(articles)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        try:
+            assert site.stdout is not None
+            base_url = site.stdout.readline().strip()
+            sources = tmp / "sources.yaml"
+            sources.write_text(
+                yaml.safe_dump(
+                    {
+                        "sources": [
+                            {
+                                "name": "bench",
+                                "language": "en",
+                                "allowed_domains": ["127.0.0.1"],
+                                "sitemaps": [f"{base_url}/sitemap.xml"],
+                                "article_url_pattern": r"/news/\d+\.html$",
+                                "download_delay": 0,  # our own server: no politeness needed
+                                "concurrency": 16,
+                                "allow_private_networks": True,
+                            }
+                        ]
+                    }
+                )
+            )
+            env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
+            cmd = [NEWSFLOW, "run", "--sources", str(sources)]
+            subprocess.run([NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+            load = os.getloadavg()
+            first_s, first_rss, first_out = _run_measured(cmd, env)
+            second_s, second_rss, second_out = _run_measured(cmd, env)
+
+            pages = [
+                (
+                    urllib.request.urlopen(f"{base_url}/news/{i}.html").read(),
+                    f"{base_url}/news/{i}.html",
+                )
+                for i in range(min(articles, extract_sample))
+            ]
+            workers = os.cpu_count() or 1
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                list(pool.map(_extract_one, pages[:workers]))  # import trafilatura in every worker
+                start = time.perf_counter()
+                ok = sum(pool.map(_extract_one, pages, chunksize=4))
+                extract_s = time.perf_counter() - start
+        finally:
+            if site.stdin:
+                site.stdin.close()
+            site.wait(timeout=10)
+    size = sum(len(p) for p, _ in pages) / len(pages) / 1024
+    e2e = articles / first_s
+    alone = len(pages) / extract_s
+    print(
+        f"site: {articles} articles, ~{size:.0f} KB each; {os.cpu_count()} cores; "
+        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+    print(
+        f"first run (crawl+extract+load): {first_s:6.1f} s  {e2e:6.1f} pages/s  "
+        f"peak RSS {first_rss / 2**20:6.0f} MB"
+    )
+    print(
+        f"no-change rerun:                {second_s:6.1f} s                peak RSS "
+        f"{second_rss / 2**20:6.0f} MB"
+    )
+    print(
+        f"extraction alone ({workers} procs):   {extract_s:6.1f} s  {alone:6.1f} pages/s  "
+        f"({ok}/{len(pages)} articles)"
+    )
+    print(f"end-to-end / extraction alone: {e2e / alone:.0%}")
+    for line in (first_out + second_out).splitlines():
+        if line.startswith("bench"):
+            print("  newsflow:", line)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--articles",
+        type=int,
+        nargs="*",
+        default=[2000],
+        help="site sizes to run (default 2000; e.g. --articles 2000 10000)",
+    )
+    parser.add_argument(
+        "--extract-sample",
+        type=int,
+        default=2000,
+        help="pages for the extraction-alone figure (default 2000)",
+    )
+    args = parser.parse_args()
+    for n in args.articles:
+        bench(n, args.extract_sample)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""A generated news site on 127.0.0.1: N realistic article pages, a sitemap, robots.txt.
+
+Used by the benchmark (``benchmarks/bench_crawl.py``) and by the tests of incremental crawling
+(revisions, syndication, backfill, a crawl killed half-way). Pages are built on request from
+the article number, deterministically: ~30–60 KB of HTML each (navigation, related links,
+scripts and footer around 6–14 paragraphs), like a real news page.
+
+- ``/sitemap.xml``: every article with ``lastmod`` (article *i* is dated ``start + i hours``);
+  ``undated`` extra URLs without ``lastmod``; ETag/304 on conditional requests.
+- ``/news/<i>.html``: article *i*. ``edition`` (settable) changes the text of the articles in
+  ``edited``, so a revisit sees an edit. ``syndicated_from`` renders the same stories as a wire
+  copy on another site (own template, own URLs, a credit line).
+- ``delay`` seconds are slept before each article response (a slow site, for kill tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_TEXT = (
+    "council budget harbour bridge transport ministry election voters rainfall typhoon market "
+    "shares exports chip factory hospital school teachers festival tourism hotel railway station "
+    "airport policy reform court ruling police investigation energy grid solar wind prices "
+    "inflation wages housing rent farmers rice harvest fishing port community residents mayor "
+    "governor parliament committee report survey research university scientists climate coral "
+    "reef ocean river flood drought wildfire vaccine clinic patients doctors nurses"
+)
+_WORDS = tuple(_TEXT.split())
+START = datetime(2025, 1, 1, tzinfo=UTC)  # + 1 h per article: 10,000 articles end before 2026-03
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(12, 24))]
+    return " ".join(words).capitalize() + "."
+
+
+def article_text(i: int, edition: int = 0) -> tuple[str, list[str]]:
+    """Title and paragraphs of story ``i`` (``edition`` > 0 appends a correction)."""
+    rng = random.Random(i)
+    title = " ".join(rng.choice(_WORDS) for _ in range(7)).capitalize() + f" ({i})"
+    paragraphs = [
+        " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+        for _ in range(rng.randint(6, 14))
+    ]
+    if edition:
+        paragraphs.append(f"Correction (edition {edition}): an earlier version misstated a figure.")
+    return title, paragraphs
+
+
+def _boilerplate(rng: random.Random, base: str, n: int) -> tuple[str, str, str]:
+    nav = "".join(
+        f'<li><a href="{base}/section/{w}/">{w.title()}</a></li>' for w in rng.sample(_WORDS, 25)
+    )
+    related = "".join(
+        f'<li><a href="{base}/news/{rng.randrange(n)}.html">{_sentence(rng)}</a></li>'
+        for _ in range(40)
+    )
+    script = (
+        "var cfg = {" + ",".join(f'"k{k}": "{rng.getrandbits(64):x}"' for k in range(700)) + "};"
+    )
+    return nav, related, script
+
+
+class GeneratedSite:
+    """The server; use as a context manager. Attributes may be changed while it runs."""
+
+    def __init__(
+        self,
+        articles: int,
+        *,
+        undated: int = 0,
+        delay: float = 0.0,
+        syndicated_from: int | None = None,
+        name: str = "Generated Gazette",
+    ) -> None:
+        self.articles = articles
+        self.undated = undated
+        self.delay = delay
+        self.syndicated = syndicated_from is not None
+        self.name = name
+        self.edition = 0
+        self.edited: set[int] = set()
+        self.requests: list[tuple[float, str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._cache: dict[tuple[int, int], bytes] = {}  # rendered once: the site's CPU is not ours
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def article_url(self, i: int) -> str:
+        return f"{self.base_url}/news/{i}.html"
+
+    def published(self, i: int) -> datetime:
+        return START + timedelta(hours=i)
+
+    def __enter__(self) -> GeneratedSite:
+        site = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.site = site
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [p for _, p, _ in self.requests]
+
+    # content --------------------------------------------------------------------------------
+
+    def sitemap(self) -> bytes:
+        rows = [
+            f"<url><loc>{self.article_url(i)}</loc>"
+            f"<lastmod>{self.published(i).isoformat()}</lastmod></url>"
+            for i in range(self.articles)
+        ]
+        rows += [
+            f"<url><loc>{self.article_url(self.articles + j)}</loc></url>"
+            for j in range(self.undated)
+        ]
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + "\n".join(rows)
+            + "\n</urlset>\n"
+        ).encode()
+
+    def article(self, i: int) -> bytes | None:
+        if not 0 <= i < self.articles + self.undated:
+            return None
+        key = (i, self.edition if i in self.edited else 0)
+        page = self._cache.get(key)
+        if page is None:
+            page = self._cache[key] = self._render(i)
+        return page
+
+    def _render(self, i: int) -> bytes:
+        title, paragraphs = article_text(i, self.edition if i in self.edited else 0)
+        rng = random.Random(i * 7919 + (1 if self.syndicated else 0))
+        base = self.base_url
+        nav, related, script = _boilerplate(rng, base, self.articles)
+        published = self.published(i).isoformat()
+        body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+        if self.syndicated:
+            body = f"<p><em>Distributed by {self.name} wire service.</em></p>\n{body}"
+            template = "wire"
+        else:
+            template = "house"
+        html = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{title} | {self.name}</title>
+<link rel="canonical" href="{self.article_url(i)}">
+<meta property="og:title" content="{title}">
+<meta property="og:site_name" content="{self.name}">
+<meta property="article:published_time" content="{published}">
+<meta name="author" content="Staff Reporter">
+<script>{script}</script>
+<style>.{template} .nav li {{ display: inline; margin: 0 4px; }} .related li {{ font-size: 90%; }}</style>
+</head><body class="{template}">
+<header><div class="logo">{self.name}</div><nav class="nav"><ul>{nav}</ul></nav></header>
+<main><article>
+<h1>{title}</h1>
+<p class="byline">By Staff Reporter · <time datetime="{published}">{published[:10]}</time></p>
+{body}
+</article>
+<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>
+</main>
+<footer><p>© 2026 {self.name}. All rights reserved.</p><ul>{nav}</ul></footer>
+</body></html>
+"""
+        return html.encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    site: GeneratedSite
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        site = self.site
+        with site._lock:
+            site.requests.append(
+                (time.monotonic(), self.path, {k: v for k, v in self.headers.items()})
+            )
+        if self.path == "/robots.txt":
+            self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        elif self.path == "/sitemap.xml":
+            body = site.sitemap()
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self._send(304, b"", None, {"ETag": etag})
+            else:
+                self._send(200, body, "application/xml", {"ETag": etag})
+        elif self.path.startswith("/news/") and self.path.endswith(".html"):
+            try:
+                i = int(self.path[6:-5])
+            except ValueError:
+                i = -1
+            page = site.article(i)
+            if site.delay:
+                time.sleep(site.delay)
+            if page is None:
+                self._send(404, b"not found", "text/plain")
+            else:
+                self._send(200, page, "text/html; charset=utf-8")
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.demo.generated --articles N``: serve until stdin closes; prints the URL."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args(argv)
+    with GeneratedSite(args.articles) as site:
+        print(site.base_url, flush=True)
+        sys.stdin.read()  # the parent closes our stdin (or exits) to stop us
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Downloader middlewares: network safety and the politeness Scrapy does not provide itself.
+
+- :class:`PrivateNetworkGuard` refuses hosts in private, loopback, link-local or otherwise
+  non-global address ranges (SSRF), unless the source sets ``allow_private_networks: true``.
+- :class:`CrawlDelayMiddleware` applies robots.txt ``Crawl-delay`` (Scrapy's RobotsTxtMiddleware
+  parses robots.txt but ignores that directive) to the site's download slot.
+- :class:`RetryAfterMiddleware` honours ``Retry-After`` on 429/503 by slowing the whole slot
+  (capped); a longer wait than the cap is not retried in this run.
+- :class:`ContentTypeGuard` aborts article downloads whose headers announce a non-HTML body
+  (PDF, images, archives) before the body is transferred.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from email.utils import parsedate_to_datetime
+from time import monotonic, time
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.threads import deferToThread
+
+LOGGER = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class BlockedAddressError(IgnoreRequest):
+    """Raised by :class:`PrivateNetworkGuard` for a host in a non-global address range."""
+
+
+def _blocked_reason(address: str) -> str | None:
+    """Why ``address`` must not be fetched (its range), or None for a global unicast address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return "unparseable address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_global and not ip.is_multicast:
+        return None
+    for name in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
+        if getattr(ip, f"is_{name}"):
+            return name.replace("_", "-")
+    return "non-global"  # e.g. 100.64.0.0/10 shared address space, documentation ranges
+
+
+def _resolve(host: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return []  # unresolvable: Scrapy's own lookup fails the request as a DNS error
+    return sorted({str(info[4][0]) for info in infos})
+
+
+class PrivateNetworkGuard:
+    """Refuses requests to non-global addresses (private, loopback, link-local, …).
+
+    Every request passes here, including robots.txt and each redirect hop (a redirect is a new
+    request), so a public page cannot redirect us into the internal network. A host name is
+    resolved (in a thread) and refused if *any* of its addresses is non-global; verdicts are
+    cached per crawl. Limitation (TOCTOU): Scrapy resolves the name again when it connects, so a
+    DNS server that answers differently the second time (DNS rebinding) is not caught here;
+    deployments that need a hard guarantee also need an egress firewall.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self._verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> PrivateNetworkGuard:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        source = getattr(self.crawler.spider, "source", None)
+        if source is None or source.allow_private_networks:
+            return
+        host = urlparse_cached(request).hostname or ""
+        if host not in self._verdicts:
+            self._verdicts[host] = await self._check(host)
+        reason = self._verdicts[host]
+        if reason is not None:
+            self.crawler.stats.inc_value("newsflow/blocked_private_address")
+            raise BlockedAddressError(f"{host}: {reason} address (allow_private_networks is off)")
+
+    async def _check(self, host: str) -> str | None:
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            addresses = await maybe_deferred_to_future(deferToThread(_resolve, host))
+        for address in addresses:
+            reason = _blocked_reason(address)
+            if reason is not None:
+                return f"{address} is a {reason}"
+        return None
+
+
+def _slot(crawler: Any, request: Request) -> Any:
+    downloader = crawler.engine.downloader
+    # Scrapy has no public accessor that creates a slot; _get_slot is what the downloader uses.
+    _key, slot = downloader._get_slot(request)
+    return slot
+
+
+class CrawlDelayMiddleware:
+    """Applies robots.txt ``Crawl-delay`` as the minimum delay of the site's download slot.
+
+    Runs after RobotsTxtMiddleware (which awaits robots.txt first), so the delay is known before
+    the first page request of a site is queued. AutoThrottle is told not to lower it.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.max_delay = crawler.settings.getfloat("NEWSFLOW_MAX_POLITENESS_DELAY")
+        self._user_agent = crawler.settings.get("USER_AGENT", "")
+        self._delays: dict[str, float] = {}
+        crawler.signals.connect(self._robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlDelayMiddleware:
+        return cls(crawler)
+
+    def _robots_parsed(self, robotparser: Any, request: Request) -> None:
+        parser = getattr(robotparser, "rp", None)  # Protego (the ROBOTSTXT_PARSER we configure)
+        if parser is None or not hasattr(parser, "crawl_delay"):
+            return
+        delay = parser.crawl_delay(self._user_agent)
+        if delay:
+            host = urlparse_cached(request).hostname or ""
+            self._delays[host] = min(float(delay), self.max_delay)
+            self.crawler.stats.set_value("newsflow/robots_crawl_delay", self._delays[host])
+
+    def process_request(self, request: Request) -> None:
+        delay = self._delays.get(urlparse_cached(request).hostname or "")
+        if delay is None:
+            return
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        slot = _slot(self.crawler, request)
+        if slot.delay < delay:
+            slot.delay = delay
+        slot.jitter = 0.0  # a randomised delay could go below the site's minimum
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time() if now is None else now))
+
+
+class RetryAfterMiddleware:
+    """On 429/503 with ``Retry-After``: slow the site's slot to that delay (capped).
+
+    Placed before RetryMiddleware in the response chain, so the retry it schedules waits in the
+    slowed slot. A wait longer than ``NEWSFLOW_MAX_POLITENESS_DELAY`` is not retried this run.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.max_delay = crawler.settings.getfloat("NEWSFLOW_MAX_POLITENESS_DELAY")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (429, 503):
+            return response
+        delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if delay is None:
+            return response
+        stats = self.crawler.stats
+        stats.inc_value("newsflow/retry_after")
+        if delay > self.max_delay:
+            request.meta["dont_retry"] = True  # the site asks for more than we wait in one run
+            stats.inc_value("newsflow/retry_after_too_long")
+        slot = _slot(self.crawler, request)
+        slot.delay = max(slot.delay, min(delay, self.max_delay))
+        slot.jitter = 0.0
+        slot.lastseen = monotonic()  # the next request of the slot waits the full delay from now
+        return response
+
+
+class ContentTypeGuard:
+    """Stops article downloads whose Content-Type is not HTML as soon as the headers arrive.
+
+    The response reaches the spider with the partial body and the ``download_stopped`` flag; the
+    spider stores it as rejected ``not_html`` without a body.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self._headers_received, signal=signals.headers_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ContentTypeGuard:
+        return cls(crawler)
+
+    def _headers_received(self, headers: Any, body_length: int, request: Request) -> None:
+        if not request.meta.get("article"):
+            return
+        content_type = headers.get(b"Content-Type", b"").decode("latin-1")
+        mime = content_type.split(";", 1)[0].strip().lower()
+        if mime and mime not in HTML_TYPES:
+            self.crawler.stats.inc_value("newsflow/aborted_not_html")
+            raise StopDownload(fail=False)

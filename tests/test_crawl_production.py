@@ -1,0 +1,450 @@
+"""Production crawling against real servers on 127.0.0.1 and the real database.
+
+A hostile site (tests/faultserver.py) for failures, limits and politeness; generated sites
+(crawler/demo/generated.py) for revisions, syndicated copies, backfill windows and a crawl
+killed half-way. Few crawl child processes: each test runs one to four.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+import yaml
+
+from crawler.demo.generated import GeneratedSite
+from crawler.errors import CrawlError
+from crawler.run import crawl_step, load_step, new_run_id
+from crawler.sources import Source, load_sources
+from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer
+
+
+def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
+    base = {
+        "name": name,
+        "language": "en",
+        "allowed_domains": ["127.0.0.1"],
+        "download_delay": 0,
+        "allow_private_networks": True,
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"sources": [{**base, **entry}]}), encoding="utf-8")
+    (source,) = load_sources(path)
+    return source, path
+
+
+def _crawl_load(source: Source, path: Path, db: str, **kw: Any) -> tuple[Any, Any]:
+    run_id = new_run_id()
+    crawled = crawl_step(source, sources_path=path, database_url=db, run_id=run_id, **kw)
+    return crawled, load_step(source, database_url=db, run_id=run_id)
+
+
+def _rows(db: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+# hostile site ------------------------------------------------------------------------------
+
+
+def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: Path) -> None:
+    with FaultServer(slow_seconds=3) as site:
+        source, path = _source(
+            tmp_path,
+            "fault-times",
+            allowed_domains=["127.0.0.1", "localhost"],
+            feeds=[f"{site.base_url}/feed.xml"],
+            article_url_pattern=r"/a/",
+            download_timeout=1,
+        )
+        crawled, loaded = _crawl_load(source, path, db)
+        base = site.base_url
+        # the feed is windows-1252 without a declaration and cut off: every link still found
+        assert crawled.discovered == len(site.articles), crawled.stats
+
+        errors = {
+            url.removeprefix(base).removeprefix(base.replace("127.0.0.1", "localhost")): (
+                error_class,
+                status,
+                attempts,
+            )
+            for url, error_class, status, attempts in _rows(
+                db, "SELECT url, error_class, http_status, attempts FROM fetch_errors"
+            )
+        }
+        assert errors == {
+            "/a/error.html": ("http_500", 500, 3),  # retried twice, then recorded
+            "/a/retry-forever.html": ("http_503", 503, 1),  # Retry-After 1 h: not retried now
+            "/a/slow.html": ("timeout", None, 3),
+            "/a/truncated.html": ("truncated", None, 3),
+            "/a/loop.html": ("redirect_loop", None, 1),
+            "/a/bomb.html": ("too_large", None, 1),  # 64 MB after gunzip > DOWNLOAD_MAXSIZE
+        }, errors
+        ((run_errors, by_class),) = _rows(db, "SELECT errors, errors_by_class FROM crawl_runs")
+        assert run_errors == 6 and sum(by_class.values()) == 6, by_class
+
+        pages = {
+            url.removeprefix(base): (state, reason, size)
+            for url, state, reason, size in _rows(
+                db,
+                "SELECT url, state, reject_reason, length(html_gzip) FROM raw_pages",
+            )
+        }
+        for name in (*ARTICLES, "retry-after"):
+            assert pages[f"/a/{name}.html"][:2] == ("article", None), (name, pages)
+        for name in ("report", "photo"):  # binary: skipped and counted, no body kept
+            assert pages[f"/a/{name}.html"][:2] == ("rejected", "not_html"), (name, pages)
+        assert loaded.rejected_by_reason == {"not_html": 2}
+        # the PDF download was aborted at its headers, not transferred
+        assert site.sent.get("/a/report.html", PDF_SIZE) < PDF_SIZE, site.sent
+        assert crawled.stats["newsflow/aborted_not_html"] >= 2  # (and text/plain error bodies)
+
+        # 429 + Retry-After: 1 → the retry came at least a second later
+        first, second = site.times("/a/retry-after.html")
+        assert second - first >= 0.9, f"retry after {second - first:.2f} s, Retry-After said 1 s"
+        assert crawled.stats["newsflow/retry_after"] == 2  # the 429 and the 503
+
+
+def test_robots_crawl_delay_and_user_agent(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_CONTACT_URL", "https://ops.example/newsflow-bot")
+    with FaultServer(crawl_delay=1) as site:
+        site.articles = ARTICLES
+        source, path = _source(
+            tmp_path,
+            "polite",
+            feeds=[f"{site.base_url}/feed.xml"],
+            article_url_pattern=r"/a/ok",
+            concurrency=4,
+        )
+        crawl_step(source, sources_path=path, database_url=db, run_id="polite-1")
+        times = sorted(t for t, p, _ in site.requests if p.startswith("/a/"))
+        assert len(times) == 3
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert all(g >= 0.9 for g in gaps), f"Crawl-delay: 1 not kept between articles: {gaps}"
+        agents = {h.get("User-Agent") for _, _, h in site.requests}
+        assert agents == {"newsflow/0.1 (+https://ops.example/newsflow-bot)"}, agents
+
+
+def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -> None:
+    with FaultServer() as site:
+        source, path = _source(
+            tmp_path,
+            "internal",
+            feeds=[f"{site.base_url}/feed.xml"],
+            article_url_pattern=r"/a/",
+            allow_private_networks=False,
+        )
+        with pytest.raises(CrawlError, match="private_address"):
+            crawl_step(source, sources_path=path, database_url=db, run_id="internal-1")
+        assert site.paths() == [], "a request reached the loopback server"
+    assert _rows(db, "SELECT error_class FROM fetch_errors") == [("private_address",)]
+
+
+def test_address_classification() -> None:
+    from crawler.middlewares import _blocked_reason, _resolve
+
+    for address in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:10.0.0.1",
+        "0.0.0.0",
+        "100.64.0.1",
+    ):
+        assert _blocked_reason(address) is not None, address
+    for address in ("93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"):
+        assert _blocked_reason(address) is None, address
+    assert all(_blocked_reason(a) for a in _resolve("localhost")), "localhost must be refused"
+
+
+def test_retry_after_values() -> None:
+    from email.utils import formatdate
+
+    from crawler.middlewares import retry_after_seconds
+
+    assert retry_after_seconds(b"120") == 120.0
+    assert retry_after_seconds(None) is None and retry_after_seconds(b"soon") is None
+    now = time.time()
+    assert 59 <= retry_after_seconds(formatdate(now + 60, usegmt=True), now=now) <= 61  # type: ignore[operator]
+
+
+# revisions and syndication -----------------------------------------------------------------
+
+
+def test_revisions_and_syndicated_copies(db: str, tmp_path: Path) -> None:
+    with (
+        GeneratedSite(5, name="Harbour Daily") as daily,
+        GeneratedSite(5, syndicated_from=0, name="Coast Wire") as wire,
+    ):
+        daily_source, daily_path = _source(
+            tmp_path,
+            "harbour-daily",
+            sitemaps=[f"{daily.base_url}/sitemap.xml"],
+            article_url_pattern=r"/news/\d+\.html$",
+            revisit_hours=24 * 3650,  # revisit every stored article on each run
+        )
+        wire_source, wire_path = _source(
+            tmp_path,
+            "coast-wire",
+            sitemaps=[f"{wire.base_url}/sitemap.xml"],
+            article_url_pattern=r"/news/\d+\.html$",
+        )
+        _, first = _crawl_load(daily_source, daily_path, db)
+        assert first.articles_new == 5
+        _, copies = _crawl_load(wire_source, wire_path, db)
+        assert copies.articles_new == 5
+        links = dict(_rows(db, "SELECT url, duplicate_of FROM articles"))
+        for i in range(5):
+            assert links[wire.article_url(i)] == daily.article_url(i), (i, links)
+            assert links[daily.article_url(i)] is None
+        assert len(set(links.values()) - {None}) == 5, "each copy links to its own original"
+
+        before = dict(_rows(db, "SELECT url, updated_at FROM articles"))
+        daily.edition, daily.edited = 1, {2}
+        crawled, second = _crawl_load(daily_source, daily_path, db)
+        assert crawled.pages_fetched == 5, "revisit_hours: every stored article is refetched"
+        assert (second.articles_new, second.articles_updated) == (0, 1), second
+        edited = daily.article_url(2)
+        ((body, revisions, updated_at),) = _rows(
+            db, "SELECT body, revision_count, updated_at FROM articles WHERE url = %s", edited
+        )
+        assert "Correction (edition 1)" in body and revisions == 2
+        assert updated_at > before[edited]
+        ((old_body, number, superseded),) = _rows(
+            db,
+            "SELECT body, revision, superseded_at FROM article_revisions WHERE article_url = %s",
+            edited,
+        )
+        assert number == 1 and "Correction" not in old_body and superseded is not None
+        after = dict(_rows(db, "SELECT url, updated_at FROM articles"))
+        assert {u: t for u, t in after.items() if u != edited} == {
+            u: t for u, t in before.items() if u != edited
+        }, "unchanged articles were rewritten"
+
+        _, third = _crawl_load(daily_source, daily_path, db)
+        assert (third.articles_new, third.articles_updated) == (0, 0)
+        assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+        assert dict(_rows(db, "SELECT url, updated_at FROM articles")) == after
+
+
+# backfill ----------------------------------------------------------------------------------
+
+
+def test_backfill_window_then_plain_run(db: str, tmp_path: Path) -> None:
+    from crawler.demo.generated import START
+
+    with GeneratedSite(48, undated=2) as site:
+        source, path = _source(
+            tmp_path,
+            "backfill",
+            sitemaps=[f"{site.base_url}/sitemap.xml"],
+            article_url_pattern=r"/news/\d+\.html$",
+        )
+        since, until = START + timedelta(hours=10), START + timedelta(hours=20)
+        crawled = crawl_step(
+            source, sources_path=path, database_url=db, run_id="bf-1", since=since, until=until
+        )
+        fetched = {p for p in site.paths() if p.startswith("/news/")}
+        expected = {f"/news/{i}.html" for i in [*range(10, 20), 48, 49]}  # + the undated two
+        assert fetched == expected, sorted(fetched ^ expected)
+        assert crawled.stats["newsflow/outside_window"] == 38
+
+        site.requests.clear()
+        crawl_step(source, sources_path=path, database_url=db, run_id="bf-2")
+        (sitemap_headers,) = [h for _, p, h in site.requests if p == "/sitemap.xml"]
+        assert "If-None-Match" not in sitemap_headers, (
+            "the backfill's validators must not make a wider run conditional"
+        )
+        assert {p for p in site.paths() if p.startswith("/news/")} == {
+            f"/news/{i}.html" for i in range(50)
+        } - expected
+
+
+# a crawl killed half-way ---------------------------------------------------------------------
+
+
+def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: Path) -> None:
+    from crawler.db import transaction
+    from crawler.load import sync_sources
+
+    with GeneratedSite(240, delay=0.02) as site:
+        source, path = _source(
+            tmp_path,
+            "killed",
+            sitemaps=[f"{site.base_url}/sitemap.xml"],
+            article_url_pattern=r"/news/\d+\.html$",
+        )
+        with transaction(db) as conn:
+            sync_sources(conn, [source])
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.crawl",
+                "--sources",
+                str(path),
+                "--source",
+                source.name,
+                "--run-id",
+                "killed-1",
+            ],
+            env={**os.environ, "DATABASE_URL": db},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _rows(db, "SELECT count(*) FROM raw_pages")[0][0] < 50:
+                assert child.poll() is None, "the crawl ended before it could be killed"
+                assert time.monotonic() < deadline, "the crawl stored nothing"
+                time.sleep(0.05)
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait()
+        stored = {u for (u,) in _rows(db, "SELECT url FROM raw_pages")}
+        requested_first = [p for p in site.paths() if p.startswith("/news/")]
+        assert 50 <= len(stored) < 240, len(stored)
+
+        site.requests.clear()
+        _crawled, loaded = _crawl_load(source, path, db)
+        requested_again = [p for p in site.paths() if p.startswith("/news/")]
+        assert len(requested_again) == len(set(requested_again))
+        assert not {site.base_url + p for p in requested_again} & stored, (
+            "pages stored before the kill were fetched again"
+        )
+        assert set(requested_first) | set(requested_again) == {
+            f"/news/{i}.html" for i in range(240)
+        }
+        assert _rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(240, 240)]
+        assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state <> 'article'") == [(0,)]
+        assert loaded.articles_new == 240  # the killed run's pending pages were loaded too
+
+
+# re-extraction -----------------------------------------------------------------------------
+
+
+def test_reextract_updates_through_revisions(
+    demo_site: Any, demo_sources: Path, db: str, tmp_path: Path
+) -> None:
+    import gzip
+
+    from crawler.reextract import reextract
+
+    (source,) = load_sources(demo_sources)
+    _crawl_load(source, demo_sources, db)
+    stored = _rows(db, "SELECT count(*) FROM articles")[0][0]
+
+    (unchanged,) = reextract(db, [source])
+    assert (unchanged.articles_new, unchanged.articles_updated) == (0, 0)
+    assert unchanged.articles_unchanged == stored
+
+    url, html_gzip = _rows(
+        db, "SELECT url, html_gzip FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1"
+    )[0]
+    html = gzip.decompress(bytes(html_gzip))
+    edited = html.replace(b"<p>", b"<p>UPDATE: figures revised. ", 1)
+    assert edited != html
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE raw_pages SET html_gzip = %s WHERE url = %s",
+            (psycopg2.Binary(gzip.compress(edited)), url),
+        )
+    conn.close()
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("newsflow")),
+            "reextract",
+            "--sources",
+            str(demo_sources),
+        ],
+        env={**os.environ, "DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "updated 1," in proc.stdout, proc.stdout
+    assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+    runs = _rows(db, "SELECT run_id, status FROM crawl_runs WHERE run_id LIKE 'reextract__%%'")
+    assert len(runs) == 2 and {s for _, s in runs} == {"succeeded"}
+
+
+# canonical URLs, fingerprints ----------------------------------------------------------------
+
+
+def test_tracking_parameters_and_canonical_links() -> None:
+    from crawler.discover import normalize_url
+    from crawler.extract import extract
+    from crawler.models import Article
+
+    url = (
+        "HTTPS://News.Example.COM:443/a/1.html?id=7&utm_source=x&utm_medium=y&fbclid=1&gclid=2"
+        "&mc_cid=3&mc_eid=4#comments"
+    )
+    assert normalize_url(url) == "https://news.example.com/a/1.html?id=7"
+
+    def page(canonical: str) -> bytes:
+        body = "".join(
+            f"<p>Sentence {i} of a story long enough to be an article.</p>" for i in range(20)
+        )
+        return (
+            f'<html><head><title>T</title><link rel="canonical" href="{canonical}"></head>'
+            f"<body><article><h1>T</h1>{body}</article></body></html>"
+        ).encode()
+
+    domains = ("news.example.com",)
+    own = extract(
+        page("https://news.example.com/a/1.html?utm_source=feed"), url, allowed_domains=domains
+    )
+    foreign = extract(page("https://aggregator.example.net/copy/1"), url, allowed_domains=domains)
+    assert isinstance(own, Article) and isinstance(foreign, Article)
+    assert normalize_url(own.url) == "https://news.example.com/a/1.html"
+    assert "aggregator" not in foreign.url, "a canonical on a foreign domain must be ignored"
+
+
+def test_simhash_near_duplicates() -> None:
+    from crawler.demo.generated import article_text
+    from crawler.simhash import distance, simhash
+
+    _, paragraphs = article_text(1)
+    text = "\n".join(paragraphs)
+    copy = "Distributed by Coast Wire wire service.\n" + text
+    other = "\n".join(article_text(2)[1])
+    assert distance(simhash(text), simhash(copy)) <= 3  # type: ignore[arg-type]
+    assert distance(simhash(text), simhash(other)) > 16  # type: ignore[arg-type]
+    ja = "東京都心では二十日、観測史上最多となる雨量を記録した。気象庁によると、" * 10
+    assert distance(simhash(ja), simhash(ja + "（共同）")) <= 3  # type: ignore[arg-type]
+    assert distance(simhash(ja), simhash("大阪湾の新しいフェリー航路が来月開設される。" * 10)) > 16  # type: ignore[arg-type]
+    assert simhash("") is None
+
+
+def test_child_reports_json(tmp_path: Path) -> None:
+    # the crawl child's --since/--until are ISO times (crawl_step passes aware datetimes)
+    from crawler.crawl import _child_main
+
+    with pytest.raises(SystemExit):
+        _child_main(
+            ["--sources", str(tmp_path), "--source", "x", "--run-id", "r", "--since", "nope"]
+        )
+    assert json.dumps({"ok": True})
