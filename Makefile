@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup run demo test lint bench eval airflow airflow-stop db-url clean
+.PHONY: help setup run demo test lint bench eval airflow airflow-stop ui-screenshot db-url clean
 
 help:
 	@echo "make run       crawl every source in the default sources file into PostgreSQL"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint      ruff"
 	@echo "make eval      extraction quality on tests/corpus (F1, leaks, metadata, ms/page)"
 	@echo "make airflow   Airflow 3 locally: UI on http://127.0.0.1:8080 (make airflow-stop)"
+	@echo "make ui-screenshot  PNG of news_ingest's grid view (own Airflow on :8081, demo site)"
 	@echo "make db-url    print the database URL (psql \"\$$(make -s db-url)\")"
 
 .tools/bin/uv:
@@ -60,6 +61,12 @@ airflow: setup
 
 airflow-stop: setup
 	$(RUN) python -m crawler.airflow_local --stop
+
+# Headless Chromium from Debian's package; installed here when missing (needs root and apt).
+ui-screenshot: setup
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y chromium; } \
+	  || { echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 2; }
+	$(RUN) python -m crawler.ui_screenshot --out .newsflow/news_ingest_grid.png
 
 db-url: setup
 	@$(RUN) newsflow db url

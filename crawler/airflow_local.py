@@ -23,6 +23,14 @@ SimpleAuthManager has one user, ``admin``; its generated password is in
 
 The DAG is paused at creation (Airflow's default): unpause it in the UI or with
 ``airflow dags unpause news_ingest`` (with the same environment) to let it run daily.
+
+**Pools.** At start, the ``newsflow_crawl`` pool that the crawl tasks use is created through the
+REST API if it is missing (an existing pool, perhaps resized by an operator, is left alone).
+
+**Other instances.** :func:`start` takes another :class:`Layout` (``AIRFLOW_HOME``), port,
+metadata database URL and extra environment: the live test (``tests/dags/test_airflow_live.py``)
+and ``python -m crawler.ui_screenshot`` run their own instance beside the one of ``make airflow``.
+The REST helpers below (:func:`trigger_dag_run`, :func:`wait_dag_run`, …) drive any of them.
 """
 
 from __future__ import annotations
@@ -42,8 +50,14 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from crawler.airflow_support import airflow_conn_uri, sqlalchemy_url
+from crawler.airflow_support import (
+    CRAWL_POOL,
+    CRAWL_POOL_SLOTS,
+    airflow_conn_uri,
+    sqlalchemy_url,
+)
 from crawler.config import Config, load_config
 
 LOGGER = logging.getLogger(__name__)
@@ -86,17 +100,25 @@ def layout(config: Config) -> Layout:
 # --- environment ------------------------------------------------------------------------------
 
 
-def airflow_env(config: Config, *, port: int = 8080) -> dict[str, str]:
+def airflow_env(
+    config: Config,
+    *,
+    port: int = 8080,
+    files: Layout | None = None,
+    metadata_url: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The environment of every Airflow process: ``os.environ`` plus newsflow's Airflow settings.
 
-    Starts the embedded PostgreSQL (and creates its ``airflow`` database) if needed, and applies
-    newsflow's migrations to the news database so that the DAG finds its tables.
+    The metadata database is ``metadata_url``, else the ``airflow`` database of the embedded
+    PostgreSQL (started and created if needed). newsflow's migrations are applied to the news
+    database so that the DAG finds its tables. ``extra`` is added last (it wins).
     """
     from crawler.db import embedded_database_url, migrate
 
-    files = layout(config)
+    files = files or layout(config)
     files.home.mkdir(parents=True, exist_ok=True)
-    metadata_url = embedded_database_url(config.pgdata, "airflow")
+    metadata_url = metadata_url or embedded_database_url(config.pgdata, "airflow")
     news_url = config.database_url or embedded_database_url(config.pgdata)
     migrate(news_url)
     api = f"http://127.0.0.1:{port}"
@@ -118,8 +140,10 @@ def airflow_env(config: Config, *, port: int = 8080) -> dict[str, str]:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
             "AIRFLOW__API_AUTH__JWT_SECRET": _secret(files.home / "jwt_secret"),
             "AIRFLOW__CORE__FERNET_KEY": _secret(files.home / "fernet_key", fernet=True),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(files.home / "logs"),
         }
     )
+    env.update(extra or {})
     return env
 
 
@@ -151,7 +175,12 @@ def _read_pid(pid_file: Path) -> int | None:
     try:
         pid = int(pid_file.read_text(encoding="utf-8").strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
+        if not cmdline:
+            # Empty for a zombie, and also for a moment right after Popen() returns (vfork):
+            # a process just started is alive.
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+            return None if state in ("Z", "X") else pid
+    except (OSError, ValueError, IndexError):
         return None
     return pid if b"airflow" in cmdline else None  # guards against a reused pid
 
@@ -179,9 +208,17 @@ def migrate_metadata(env: Mapping[str, str], files: Layout) -> None:
     LOGGER.info("metadata database migrated in %.1f s", time.monotonic() - started)
 
 
-def start(config: Config, *, port: int = 8080) -> Layout:
-    """Start every component in the background and wait until Airflow is healthy."""
-    files = layout(config)
+def start(
+    config: Config,
+    *,
+    port: int = 8080,
+    files: Layout | None = None,
+    metadata_url: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Layout:
+    """Start every component in the background, wait until Airflow is healthy and the DAG parsed,
+    and create the crawl pool if missing. On any failure, what was started is stopped."""
+    files = files or layout(config)
     already = running(files)
     if already:
         LOGGER.info("already running: %s", ", ".join(f"{c} (pid {p})" for c, p in already.items()))
@@ -190,7 +227,7 @@ def start(config: Config, *, port: int = 8080) -> Layout:
         raise RuntimeError("some components are running, some not: run with --stop first")
     started = time.monotonic()
     files.run_dir.mkdir(parents=True, exist_ok=True)
-    env = airflow_env(config, port=port)
+    env = airflow_env(config, port=port, files=files, metadata_url=metadata_url, extra=extra_env)
     migrate_metadata(env, files)
     for component in COMPONENTS:
         with files.log_file(component).open("ab") as out:
@@ -208,27 +245,70 @@ def start(config: Config, *, port: int = 8080) -> Layout:
     try:
         _wait_healthy(files, port)
         _wait_dag_parsed(files, port)
+        ensure_pool(port, api_token(files, port), CRAWL_POOL, CRAWL_POOL_SLOTS)
     except BaseException:
-        stop(config)
+        stop(config, files=files)
         raise
     LOGGER.info("Airflow is up in %.0f s", time.monotonic() - started)
     return files
 
 
-def stop(config: Config) -> list[str]:
+def stop(config: Config, *, files: Layout | None = None) -> list[str]:
     """Stop every running component (SIGTERM, SIGKILL after a grace period); returns their names.
 
     The scheduler goes first, so that it launches no task while the others stop; the others are
     then stopped together (the triggerer alone takes about 10 s).
     """
-    files = layout(config)
+    files = files or layout(config)
     found = running(files)
     order = [c for c in reversed(COMPONENTS) if c in found]
     for batch in (order[:1], order[1:]):
         _terminate_groups({c: found[c] for c in batch})
+    _terminate_strays(files)
     for component in COMPONENTS:
         files.pid_file(component).unlink(missing_ok=True)
     return order
+
+
+def instance_processes(files: Layout) -> list[int]:
+    """Live processes of this instance: those whose environment holds its ``AIRFLOW_HOME``.
+
+    Catches the children that left the components' process groups (``setsid``), which the
+    group signals of :func:`stop` do not reach. Only processes we may read are seen.
+    """
+    marker = f"AIRFLOW_HOME={files.home}".encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours
+            continue
+    return found
+
+
+def _terminate_strays(files: Layout) -> None:
+    """SIGTERM, then SIGKILL, what :func:`instance_processes` still finds after the groups."""
+    strays = instance_processes(files)
+    if not strays:
+        return
+    LOGGER.warning(
+        "stopping %d process(es) outside the components' groups: %s", len(strays), strays
+    )
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for pid in strays:
+                _reap(pid)
+            strays = [pid for pid in strays if pid in instance_processes(files)]
+            if not strays:
+                return
+            time.sleep(0.2)
 
 
 def _terminate_groups(pids: Mapping[str, int]) -> None:
@@ -310,7 +390,12 @@ def _wait_healthy(files: Layout, port: int) -> None:
 
 
 def api_token(files: Layout, port: int) -> str:
-    """An API token for ``admin``, with the generated password."""
+    """An API token for ``admin``, with the generated password (without one, if the instance
+    runs with ``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``: no password file then)."""
+    if not files.password_file.exists():
+        all_admins = _get_json(f"http://127.0.0.1:{port}/auth/token")
+        assert isinstance(all_admins, dict)
+        return str(all_admins["access_token"])
     passwords = json.loads(files.password_file.read_text(encoding="utf-8"))
     body = json.dumps({"username": "admin", "password": passwords["admin"]}).encode()
     request = urllib.request.Request(
@@ -343,6 +428,96 @@ def _wait_dag_parsed(files: Layout, port: int) -> None:
 
     _wait_until(files, f"DAG {DAG_ID} parsed", parsed)
     LOGGER.info("DAG %s parsed, no import errors", DAG_ID)
+
+
+# --- REST API ---------------------------------------------------------------------------------
+
+
+def api(port: int, token: str, method: str, path: str, body: object = None) -> Any:
+    """One call to the REST API v2 (``path`` after ``/api/v2``); returns the decoded JSON."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v2{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload = response.read()
+    return json.loads(payload) if payload else None
+
+
+def ensure_pool(port: int, token: str, name: str, slots: int) -> None:
+    """Create the pool if it does not exist; an existing one is left as it is (idempotent)."""
+    result = api(
+        port,
+        token,
+        "PATCH",
+        "/pools",
+        {
+            "actions": [
+                {
+                    "action": "create",
+                    "action_on_existence": "skip",
+                    "entities": [
+                        {
+                            "name": name,
+                            "slots": slots,
+                            "description": "newsflow crawls running at once, across all runs",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+    errors = (result or {}).get("create", {}).get("errors")
+    if errors:
+        raise RuntimeError(f"cannot create pool {name!r}: {errors}")
+    LOGGER.info("pool %s present", name)
+
+
+def unpause(port: int, token: str, dag_id: str = DAG_ID) -> None:
+    """Unpause a DAG (runs of a paused DAG are never scheduled, even triggered ones)."""
+    api(port, token, "PATCH", f"/dags/{dag_id}?update_mask=is_paused", {"is_paused": False})
+
+
+def trigger_dag_run(port: int, token: str, dag_id: str = DAG_ID) -> str:
+    """Trigger a run without a logical date (no data interval: every source is due); its run_id."""
+    run = api(port, token, "POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None})
+    return str(run["dag_run_id"])
+
+
+def first_dag_run(port: int, token: str, dag_id: str = DAG_ID, *, timeout: float = 60.0) -> str:
+    """The run_id of the DAG's first run, waiting for the scheduler to create one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = api(port, token, "GET", f"/dags/{dag_id}/dagRuns?order_by=run_after&limit=1")
+        if found["dag_runs"]:
+            return str(found["dag_runs"][0]["dag_run_id"])
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no run of {dag_id} created after {timeout:.0f} s")
+        time.sleep(1)
+
+
+def wait_dag_run(
+    port: int, token: str, run_id: str, dag_id: str = DAG_ID, *, timeout: float = 300.0
+) -> str:
+    """Wait until the run ends; returns its final state (``success`` or ``failed``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = str(api(port, token, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+        if state in ("success", "failed"):
+            return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id} run {run_id} still {state} after {timeout:.0f} s")
+        time.sleep(1)
+
+
+def task_instances(
+    port: int, token: str, run_id: str, dag_id: str = DAG_ID
+) -> list[dict[str, Any]]:
+    """The run's task instances (mapped ones included) as the API returns them."""
+    found = api(port, token, "GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=1000")
+    return list(found["task_instances"])
 
 
 def _tail(path: Path, lines: int = 30) -> str:

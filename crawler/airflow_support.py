@@ -1,17 +1,33 @@
-"""The ``news_ingest`` DAG's task bodies, kept out of the DAG file so that it stays wiring only.
+"""The DAGs' task bodies, kept out of the DAG files so that those stay wiring only.
 
 The task functions here resolve the sources file and the news database from Airflow (the
 ``newsflow_sources`` Variable and the ``news_db`` connection), then call the same steps as the CLI
-(:mod:`crawler.run`). The URL helpers are pure and shared with :mod:`crawler.airflow_local`.
+(:mod:`crawler.run`) or the housekeeping of :mod:`crawler.maintenance`. The URL helpers and the
+schedule helpers are pure and shared with :mod:`crawler.airflow_local`.
 
-Airflow is imported inside functions only: the URL helpers work (and are tested) without it.
+**One crawl per site at a time.** Airflow pools cannot do this for a mapped task: ``pool`` is an
+attribute of the task, shared by all its mapped instances, so the ``crawl`` task has one pool,
+``newsflow_crawl``, which bounds how many crawls run at once across all runs (backfill runs
+included). Per site, :func:`domain_locks` takes a PostgreSQL advisory lock on every allowed domain
+of the source (in sorted order, so two crawls cannot deadlock) for the whole crawl: two runs (a
+daily run and a backfill run, two backfill runs, or a CLI run) never crawl one domain at once,
+whichever executor or machine runs them, because they share the news database.
+
+Airflow is imported inside functions only: the pure helpers work (and are tested) without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -23,6 +39,13 @@ LOGGER = logging.getLogger(__name__)
 
 NEWS_DB_CONN_ID = "news_db"  # set it with AIRFLOW_CONN_NEWS_DB
 SOURCES_VARIABLE = "newsflow_sources"  # optional path of the sources file, else NEWSFLOW_SOURCES
+CRAWL_POOL = "newsflow_crawl"  # the crawl task's pool (dags/news_ingest.py names it too)
+CRAWL_POOL_SLOTS = 4  # created with this many slots if missing; operators may change it in the UI
+# Advisory-lock namespace of the per-domain crawl locks (first key of the two-int4 form; the
+# single-bigint form used by migrations is a separate key space).
+_DOMAIN_LOCK_NAMESPACE = 0x6E66  # "nf"
+DOMAIN_LOCK_WAIT = timedelta(minutes=30)  # then the crawl fails and Airflow retries it later
+_LOCK_POLL_SECONDS = 5.0
 
 _SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg")
 # libpq's URI query keywords we pass through; Airflow-only extras (``cursor``, ``iam``…) are dropped
@@ -144,23 +167,152 @@ def _source(name: str) -> tuple[Source, Path]:
     return source, path
 
 
+# --- schedules -------------------------------------------------------------------------------
+
+
+def due(source: Source, start: datetime | None, end: datetime | None) -> bool:
+    """Whether a run over the data interval [start, end) crawls ``source``.
+
+    A source without ``schedule`` is due in every run, and every source is due in a run without
+    a data interval (a manual trigger). Otherwise it is due if one of its cron times (UTC) falls
+    in the interval.
+    """
+    if source.schedule is None or start is None or end is None:
+        return True
+    from croniter import croniter
+
+    fire = croniter(source.schedule, start.astimezone(UTC) - timedelta(microseconds=1))
+    return bool(fire.get_next(datetime) < end.astimezone(UTC))
+
+
+def crawl_window(
+    source: Source, start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """The ``(since, until)`` a run over [start, end) crawls ``source`` for.
+
+    The run's data interval, widened for a source with its own ``schedule`` back to the cron time
+    before the one in the interval, so that a weekly source crawls the whole week.
+    """
+    if source.schedule is None or start is None or end is None:
+        return start, end
+    from croniter import croniter
+
+    fire = croniter(source.schedule, start.astimezone(UTC) - timedelta(microseconds=1))
+    current = fire.get_next(datetime)
+    previous = croniter(source.schedule, current).get_prev(datetime)
+    return min(start, previous), end
+
+
+# --- per-domain crawl locks -------------------------------------------------------------------
+
+
+def domain_lock_key(domain: str) -> int:
+    """The advisory-lock key (signed int4) of a domain: stable across processes and versions."""
+    return int.from_bytes(hashlib.sha256(domain.encode()).digest()[:4], "big", signed=True)
+
+
+@contextlib.contextmanager
+def domain_locks(
+    database_url: str,
+    domains: Iterable[str],
+    *,
+    owner: str,
+    wait: timedelta = DOMAIN_LOCK_WAIT,
+) -> Iterator[None]:
+    """Hold the advisory lock of every domain in ``domains`` for the duration of the block.
+
+    The locks live on a dedicated connection (named ``owner`` in ``pg_stat_activity``), so they
+    are released when the block ends or the process dies. A lock held elsewhere is waited for (its
+    holder is logged), up to ``wait``; then :class:`~crawler.errors.CrawlError` is raised.
+    """
+    import psycopg2
+
+    from crawler.db import query
+    from crawler.errors import CrawlError
+
+    conn = psycopg2.connect(database_url, application_name=owner[:63])
+    conn.autocommit = True
+    try:
+        deadline = time.monotonic() + wait.total_seconds()
+        for domain in sorted(set(domains)):  # one global order: no deadlock between two crawls
+            params = {"namespace": _DOMAIN_LOCK_NAMESPACE, "key": domain_lock_key(domain)}
+            logged = False
+            while True:
+                with conn.cursor() as cur:
+                    cur.execute(query("try_domain_lock"), params)
+                    row = cur.fetchone()
+                    if row is not None and row[0]:
+                        break
+                    if not logged:
+                        cur.execute(query("domain_lock_holder"), params)
+                        LOGGER.info(
+                            "waiting for domain %s: another crawl holds it: %s",
+                            domain,
+                            cur.fetchall() or "(released meanwhile)",
+                        )
+                        logged = True
+                if time.monotonic() > deadline:
+                    raise CrawlError(
+                        f"domain {domain!r} still being crawled by another run after"
+                        f" {wait.total_seconds():.0f} s; retry later"
+                    )
+                time.sleep(_LOCK_POLL_SECONDS)
+        yield
+    finally:
+        conn.close()  # releases every session-level advisory lock
+
+
 # --- task bodies ------------------------------------------------------------------------------
 
 
-def list_source_names() -> list[str]:
-    """Names of the enabled sources in the sources file."""
+def list_source_names(
+    data_interval_start: datetime | None = None, data_interval_end: datetime | None = None
+) -> list[str]:
+    """Names of the enabled sources due in the run over the given data interval (see :func:`due`)."""
     path = sources_path()
-    names = [s.name for s in select_sources(load_sources(path), None)]
-    LOGGER.info("%d enabled source(s) in %s: %s", len(names), path, ", ".join(names))
+    enabled = select_sources(load_sources(path), None)
+    names = [s.name for s in enabled if due(s, data_interval_start, data_interval_end)]
+    skipped = [s.name for s in enabled if s.name not in names]
+    LOGGER.info("%d enabled source(s) due in %s: %s", len(names), path, ", ".join(names))
+    if skipped:
+        LOGGER.info("not due in this run (own schedule): %s", ", ".join(skipped))
     return names
 
 
-def crawl(source_name: str, run_id: str) -> dict[str, Any]:
-    """Crawl one source into ``raw_pages``; returns the crawl's counts (for XCom)."""
+def crawl(
+    source_name: str,
+    run_id: str,
+    *,
+    data_interval_start: datetime | None = None,
+    data_interval_end: datetime | None = None,
+    backfill: bool = False,
+) -> dict[str, Any]:
+    """Crawl one source into ``raw_pages``; returns the crawl's counts (for XCom).
+
+    A backfill run crawls its data interval only (:func:`crawl_window`: candidates dated outside
+    it are not fetched). Other runs crawl everything not yet stored, whatever its date: a run
+    after an outage then catches up by itself, where an interval-bound run would leave a gap.
+    Holds the advisory locks of the source's domains during the crawl (see the module docstring).
+    """
     from crawler.run import crawl_step
 
     source, path = _source(source_name)
-    result = crawl_step(source, sources_path=path, database_url=news_database_url(), run_id=run_id)
+    database_url = news_database_url()
+    since, until = (
+        crawl_window(source, data_interval_start, data_interval_end) if backfill else (None, None)
+    )
+    LOGGER.info("source=%s run_id=%s window since=%s until=%s", source_name, run_id, since, until)
+    with domain_locks(
+        database_url, source.allowed_domains, owner=f"newsflow crawl {source_name} {run_id}"
+    ):
+        result = crawl_step(
+            source,
+            sources_path=path,
+            database_url=database_url,
+            run_id=run_id,
+            since=since,
+            until=until,
+        )
     return {
         "discovered": result.discovered,
         "pages_fetched": result.pages_fetched,
@@ -170,8 +322,24 @@ def crawl(source_name: str, run_id: str) -> dict[str, Any]:
     }
 
 
+def stats_line(counts: Mapping[str, Any]) -> str:
+    """One line of a source's run counts (a ``crawl_runs`` row as a dict), for the task log."""
+
+    def by(key: str) -> str:
+        detail = counts.get(key) or {}
+        return f" ({', '.join(f'{k}={v}' for k, v in sorted(detail.items()))})" if detail else ""
+
+    return (
+        f"newsflow stats source={counts['source']} run_id={counts['run_id']}"
+        f" fetched={counts['pages_fetched']} new={counts['articles_new']}"
+        f" updated={counts['articles_updated']} unchanged={counts['articles_unchanged']}"
+        f" rejected={counts['rejected']}{by('rejected_by_reason')}"
+        f" errors={counts['errors']}{by('errors_by_class')}"
+    )
+
+
 def load(source_name: str, run_id: str) -> dict[str, Any]:
-    """Extract and upsert one source's pending pages; returns the run's counts (for XCom)."""
+    """Extract and upsert one source's pending pages; logs and returns the run's counts."""
     from crawler.run import load_step
 
     source, _ = _source(source_name)
@@ -181,7 +349,9 @@ def load(source_name: str, run_id: str) -> dict[str, Any]:
         run_id=run_id,
         workers=load_config().extract_workers,
     )
-    return dataclasses.asdict(counts)
+    result = dataclasses.asdict(counts)
+    LOGGER.info("%s", stats_line(result))
+    return result
 
 
 def check(source_name: str, run_id: str) -> None:
@@ -197,3 +367,125 @@ def check(source_name: str, run_id: str) -> None:
         raise AirflowFailException(
             f"source {source_name!r}: {len(failed)} check(s) failed: {details}"
         )
+
+
+# --- housekeeping (news_maintenance, news_consumer_refresh) -----------------------------------
+
+
+def prune(as_of: datetime) -> dict[str, int]:
+    """Apply the retention periods relative to ``as_of`` (the run's data interval end)."""
+    from crawler.db import transaction
+    from crawler.maintenance import prune_fetch_errors, prune_raw_html
+
+    config = load_config()
+    html_before = as_of - timedelta(days=config.raw_html_retention_days)
+    errors_before = as_of - timedelta(days=config.fetch_errors_retention_days)
+    with transaction(news_database_url()) as conn:
+        pruned = {
+            "raw_html_pruned": prune_raw_html(conn, html_before),
+            "fetch_errors_deleted": prune_fetch_errors(conn, errors_before),
+        }
+    LOGGER.info(
+        "pruned: HTML of %d processed page(s) fetched before %s (%d days);"
+        " %d fetch error(s) last tried before %s (%d days)",
+        pruned["raw_html_pruned"],
+        html_before.isoformat(),
+        config.raw_html_retention_days,
+        pruned["fetch_errors_deleted"],
+        errors_before.isoformat(),
+        config.fetch_errors_retention_days,
+    )
+    return pruned
+
+
+def analyze_tables() -> list[str]:
+    """ANALYZE the pipeline's tables."""
+    from crawler.db import transaction
+    from crawler.maintenance import analyze
+
+    with transaction(news_database_url()) as conn:
+        tables = list(analyze(conn))
+    LOGGER.info("analyzed: %s", ", ".join(tables))
+    return tables
+
+
+def refresh_consumer_views() -> list[str]:
+    """Refresh the materialized views of the ``news`` schema; returns ``name (how)`` per view."""
+    from crawler.db import connect
+    from crawler.maintenance import refresh_materialized_views
+
+    conn = connect(news_database_url())
+    try:
+        conn.autocommit = True
+        refreshed = refresh_materialized_views(conn)
+    finally:
+        conn.close()
+    return [f"{r.name} ({r.how})" for r in refreshed]
+
+
+# --- failure alerts ---------------------------------------------------------------------------
+
+
+def alert_failure(context: Mapping[str, Any]) -> str:
+    """``on_failure_callback`` of every newsflow DAG: log one line, POST it to the webhook if set.
+
+    Works with a task's context (``ti``, ``exception``) and a DAG run's (``dag_run``, ``reason``).
+    The webhook (``NEWSFLOW_ALERT_WEBHOOK``) receives JSON: ``text`` (the line, so that Slack and
+    Mattermost incoming webhooks show it as is) plus the fields one by one. A webhook that fails
+    is logged, never raised: the alert must not hide the failure it reports. Returns the line.
+    """
+    ti = context.get("ti")
+    dag_run = context.get("dag_run")
+    fields: dict[str, Any] = {
+        "dag_id": getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", None),
+        "task_id": getattr(ti, "task_id", None),
+        "source": getattr(ti, "rendered_map_index", None),
+        "run_id": getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None),
+        "try_number": getattr(ti, "try_number", None),
+        "error": _error_text(context.get("exception")) or context.get("reason"),
+        "log_url": _log_url(ti),
+    }
+    line = "newsflow FAILED " + " ".join(
+        f"{k}={v}" for k, v in fields.items() if v not in (None, "")
+    )
+    LOGGER.error("%s", line)
+    webhook = load_config().alert_webhook
+    if webhook:
+        post_webhook(webhook, {"text": line, **{k: v for k, v in fields.items() if v is not None}})
+    return line
+
+
+def post_webhook(url: str, payload: Mapping[str, Any], *, timeout: float = 10.0) -> bool:
+    """POST ``payload`` as JSON to ``url``; True on a 2xx answer. Failures are logged only."""
+    body = json.dumps(payload, default=str).encode("utf-8")
+    request = urllib.request.Request(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", "User-Agent": "newsflow-alert/0.1"},
+        method="POST",
+    )
+    host = urlsplit(url).hostname  # the URL may hold a token: log its host only
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            ok = 200 <= response.status < 300
+    except (urllib.error.URLError, OSError) as exc:
+        LOGGER.warning("alert webhook on %s failed: %s", host, exc)
+        return False
+    if not ok:
+        LOGGER.warning("alert webhook on %s answered %s", host, response.status)
+    return ok
+
+
+def _error_text(exc: object) -> str | None:
+    if exc is None:
+        return None
+    text = f"{type(exc).__name__}: {exc}" if isinstance(exc, BaseException) else str(exc)
+    return " ".join(text.split())[:500]  # one line, bounded
+
+
+def _log_url(ti: object) -> str | None:
+    try:
+        url = getattr(ti, "log_url", None)
+    except Exception:  # a property that needs configuration we may lack
+        return None
+    return url if isinstance(url, str) else None

@@ -1,48 +1,105 @@
 """
 # news_ingest
 
-Daily news ingestion: for every enabled source in the sources file, **crawl** new pages with
-Scrapy, **load** them (Trafilatura extraction + idempotent upsert into `articles`), then
-**check** the run's data quality.
+Daily news ingestion: for every enabled source that is due, **crawl** new pages with Scrapy,
+**load** them (Trafilatura extraction + idempotent upsert into `articles`), then **check** the
+run's data quality. Each load updates the `articles` asset, which triggers
+`news_consumer_refresh`.
 
 | task | does | on failure |
 |---|---|---|
-| `list_sources` | reads the sources file, returns the enabled sources' names | retried |
-| `source.crawl` | fetches new pages into `raw_pages` (Scrapy in a child process) | retried |
-| `source.load` | extracts pending pages, upserts `articles`, counts into `crawl_runs` | retried |
+| `list_sources` | reads the sources file, returns the names of the enabled sources due in this run | retried |
+| `source.crawl` | fetches the source's new pages into `raw_pages` for the run's data interval (Scrapy in a child process) | retried, backing off |
+| `source.load` | extracts pending pages, upserts `articles`, counts into `crawl_runs`; updates the `articles` asset | retried |
 | `source.check` | runs `sql/checks/*.sql` for the run | fails at once: a retry cannot fix data |
 
-`source` is a mapped task group: one instance per source, labelled with the source's name.
-Every step is keyed by `(source, run_id)`, so a retry or a re-run adds no duplicate rows.
+`source` is a mapped task group: one instance per source, labelled with the source's name in
+the grid. A source that fails fails only its own instances; the other sources go on, and the run
+ends *failed* so that the failure is seen. Every step is keyed by `(source, run_id)` and loads
+are upserts, so a retry, a cleared task or a re-run of the same interval adds no duplicate rows.
 
-**Configuration**
+## Operating it
 
-- Connection `news_db` (e.g. `AIRFLOW_CONN_NEWS_DB=postgresql://user@%2Fsocket%2Fdir/news`):
-  the news database.
+- **Rerun one source**: in the grid, select the source's `crawl` instance (labelled with its
+  name) → *Clear* with *Downstream*: its crawl, load and check run again; the other sources are
+  untouched.
+- **Backfill**: `airflow backfill create --dag-id news_ingest --from-date 2026-11-01
+  --to-date 2026-11-07 --max-active-runs 2`; each backfill run crawls its own day: the data
+  interval is passed to the crawl as `since`/`until`, and feed and sitemap entries dated outside
+  it are not fetched (undated ones are). Re-running a day (`--reprocess-behavior completed`, or
+  clearing it) is idempotent: known URLs are skipped, articles are upserted by URL.
+- **Daily and manual runs** crawl everything not yet stored, whatever its date: after an outage
+  the next run catches up by itself (with `catchup=False` Airflow creates no runs for the missed
+  days, and an interval-bound crawl would leave them out).
+- **Crawl stats**: each `load` log ends with one `newsflow stats source=… fetched=… new=…
+  updated=… unchanged=… rejected=… (by reason) errors=… (by class)` line; the same counts are
+  in `crawl_runs` (`SELECT * FROM crawl_runs WHERE run_id = '<run_id>'`).
+- **A failed check** names the check and shows a few failing rows (or a message naming the
+  source, for the volume and duplicate-rate checks) in the `check` log.
+
+## Concurrency: one crawl per site
+
+`max_active_runs=1` keeps daily runs from overlapping, but backfill runs are counted apart
+(`--max-active-runs` of the backfill) and may run beside a daily run. Two guards:
+
+- the pool **`newsflow_crawl`** (created with 4 slots by `make airflow` and the Docker
+  `airflow-init`; resize it under *Admin → Pools*) bounds the crawls running at once, across all
+  runs. A pool is an attribute of a task, shared by all its mapped instances: Airflow cannot give
+  each source its own pool, and a fixed set of hashed pools would need one statically defined
+  task per pool and would serialise unrelated sites that hash together;
+- inside the crawl, a **PostgreSQL advisory lock per allowed domain** (held for the whole crawl,
+  taken in sorted order): a second crawl of the same site — from another run, a backfill, or the
+  `newsflow run` CLI — waits (logging who holds the lock) up to 30 min, then fails and is retried.
+  It works with any executor, since all workers share the news database.
+
+## Per-source schedules
+
+The DAG runs daily, each run over the UTC day before it: data interval [D, D+1), started at
+D+1 00:00. A source with a `schedule` key (a cron expression, UTC) in the sources file
+is crawled only in runs whose data interval holds one of its times, e.g. `schedule: "0 6 * * 1"`
+for Mondays (in a backfill, its window then starts at its previous time, covering its whole
+period).
+A manual trigger (no data interval) crawls every enabled source.
+
+## Configuration
+
+- Connection `news_db` (e.g. `AIRFLOW_CONN_NEWS_DB=postgresql://user@%2Fsocket%2Fdir/news`).
 - Variable `newsflow_sources` (optional): path of the sources file; default `NEWSFLOW_SOURCES`,
   else the packaged `crawler/sources.yaml`.
-
-Each run's counts: `SELECT * FROM crawl_runs WHERE run_id = '<run_id>'`.
+- `NEWSFLOW_ALERT_WEBHOOK` (optional): failures are POSTed there as JSON (one line in `text`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from airflow import sdk
 
+# The `articles` table as an Airflow asset; dags/news_consumer_refresh.py is scheduled on it.
+ARTICLES = sdk.Asset(name="articles", uri="x-newsflow://news_db/articles", group="newsflow")
+CRAWL_POOL = "newsflow_crawl"  # = crawler.airflow_support.CRAWL_POOL (tested)
 # Labels each mapped instance with its source in the UI (instead of 0, 1, 2…).
 _SOURCE_LABEL = "{{ task.op_kwargs['source_name'] }}"
 
 
+def _on_failure(context: Any) -> None:
+    from crawler.airflow_support import alert_failure
+
+    alert_failure(context)
+
+
 @sdk.dag(
     dag_id="news_ingest",
-    schedule="@daily",
+    # Daily runs over real intervals [day, next day), UTC. (A plain "@daily" is a trigger
+    # timetable in Airflow 3: its data interval has zero length, useless as a crawl window.)
+    schedule=sdk.CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
     tags=["newsflow", "ingest"],
+    on_failure_callback=_on_failure,
     default_args={
         "owner": "newsflow",
         "retries": 2,
@@ -50,6 +107,7 @@ _SOURCE_LABEL = "{{ task.op_kwargs['source_name'] }}"
         "retry_exponential_backoff": 2.0,  # 5 min, then 10 min
         "max_retry_delay": timedelta(hours=1),
         "execution_timeout": timedelta(hours=2),  # per task; a stuck crawl is killed, then retried
+        "on_failure_callback": _on_failure,
     },
 )
 def news_ingest() -> None:
@@ -57,21 +115,36 @@ def news_ingest() -> None:
     def list_sources() -> list[str]:
         from crawler import airflow_support
 
-        return airflow_support.list_source_names()
+        context = sdk.get_current_context()
+        return airflow_support.list_source_names(
+            context.get("data_interval_start"), context.get("data_interval_end")
+        )
 
     @sdk.task_group(group_id="source")
     def per_source(source_name: str) -> None:
-        @sdk.task(map_index_template=_SOURCE_LABEL)
+        @sdk.task(map_index_template=_SOURCE_LABEL, pool=CRAWL_POOL)
         def crawl(source_name: str) -> dict[str, object]:
             from crawler import airflow_support
 
-            return airflow_support.crawl(source_name, sdk.get_current_context()["run_id"])
+            context = sdk.get_current_context()
+            return airflow_support.crawl(
+                source_name,
+                context["run_id"],
+                data_interval_start=context.get("data_interval_start"),
+                data_interval_end=context.get("data_interval_end"),
+                backfill=context["dag_run"].run_type == "backfill",
+            )
 
-        @sdk.task(map_index_template=_SOURCE_LABEL)
+        @sdk.task(map_index_template=_SOURCE_LABEL, outlets=[ARTICLES])
         def load(source_name: str) -> dict[str, object]:
             from crawler import airflow_support
 
-            return airflow_support.load(source_name, sdk.get_current_context()["run_id"])
+            context = sdk.get_current_context()
+            counts = airflow_support.load(source_name, context["run_id"])
+            context["outlet_events"][ARTICLES].extra = {
+                key: counts[key] for key in ("source", "run_id", "articles_new", "articles_updated")
+            }
+            return counts
 
         @sdk.task(map_index_template=_SOURCE_LABEL)
         def check(source_name: str) -> None:

@@ -32,6 +32,24 @@ def test_news_ingest_is_registered(dag_bag: Any) -> None:
     assert dag.catchup is False, "news_ingest must not backfill (catchup=False)"
 
 
+def test_news_ingest_crawls_in_the_crawl_pool(dag_bag: Any) -> None:
+    from crawler.airflow_support import CRAWL_POOL
+
+    crawl = dag_bag.dags["news_ingest"].get_task("source.crawl")
+    assert crawl.pool == CRAWL_POOL, f"source.crawl: pool {crawl.pool!r}, expected {CRAWL_POOL!r}"
+
+
+def test_consumer_refresh_is_scheduled_on_the_asset_news_ingest_updates(dag_bag: Any) -> None:
+    load = dag_bag.dags["news_ingest"].get_task("source.load")
+    (outlet,) = load.outlets
+    refresh = dag_bag.dags["news_consumer_refresh"]
+    assert outlet.name == "articles", f"source.load updates {outlet!r}, not the articles asset"
+    condition = refresh.timetable.asset_condition
+    assert list(condition.objects) == [outlet], (
+        f"news_consumer_refresh is scheduled on {condition!r}, not on {outlet!r} alone"
+    )
+
+
 def _dags(dag_bag: Any) -> list[Any]:
     return list(dag_bag.dags.values())
 
@@ -39,6 +57,7 @@ def _dags(dag_bag: Any) -> list[Any]:
 def test_dag_policy(dag_bag: Any) -> None:
     for dag in _dags(dag_bag):
         assert dag.tags, f"{dag.dag_id}: has no tags"
+        assert dag.on_failure_callback, f"{dag.dag_id}: has no on_failure_callback"
         assert dag.doc_md and dag.doc_md.strip(), (
             f"{dag.dag_id}: has no doc_md (Markdown docstring)"
         )
@@ -50,6 +69,7 @@ def test_dag_policy(dag_bag: Any) -> None:
             assert t.execution_timeout is not None, (
                 f"{dag.dag_id}.{t.task_id}: has no execution_timeout"
             )
+            assert t.on_failure_callback, f"{dag.dag_id}.{t.task_id}: has no on_failure_callback"
 
 
 class _TopLevelIO(AssertionError):

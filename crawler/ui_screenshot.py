@@ -1,0 +1,128 @@
+"""A PNG of ``news_ingest``'s grid view: ``python -m crawler.ui_screenshot [--out FILE]``.
+
+Starts its own Airflow (``crawler.airflow_local``: AIRFLOW_HOME ``$NEWSFLOW_HOME/airflow-screenshot``,
+port 8081, metadata and news databases ``airflow_screenshot`` and ``newsflow_screenshot`` in the
+embedded PostgreSQL), so it never touches the instance of ``make airflow`` or its data. It serves
+the bundled demo site, unpauses ``news_ingest``, waits for the scheduler's run to end, opens the
+grid view in headless Chromium and saves the PNG; then it stops everything it started.
+
+Login is disabled for this instance only (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``,
+bound to 127.0.0.1). Chromium is Debian's ``chromium`` package (``apt-get install -y chromium``);
+``make ui-screenshot`` installs it when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from crawler import airflow_local
+from crawler.config import load_config
+
+LOGGER = logging.getLogger(__name__)
+
+# Headless, and nothing that would reach the network beyond 127.0.0.1 or touch a real profile.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def find_chromium() -> str | None:
+    """The Chromium binary on PATH (Debian names it ``chromium``), or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def screenshot(
+    url: str, out: Path, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 15000
+) -> None:
+    """Load ``url`` in headless Chromium with a new empty profile and save a PNG to ``out``.
+
+    ``--virtual-time-budget`` lets the page's scripts and API calls settle before the capture.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        raise RuntimeError("chromium not found: install it with `apt-get install -y chromium`")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="newsflow-chromium-") as profile:
+        command = [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={size[0]},{size[1]}",
+            f"--virtual-time-budget={wait_ms}",
+            f"--screenshot={out}",
+            url,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if not out.exists():
+        raise RuntimeError(f"chromium wrote no screenshot ({result.returncode}): {result.stderr}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.ui_screenshot", description=__doc__)
+    parser.add_argument("--out", type=Path, default=None, help="PNG path (default: under home)")
+    parser.add_argument("--port", type=int, default=8081, help="API/UI port (default 8081)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if find_chromium() is None:
+        LOGGER.error("chromium not found: install it with `apt-get install -y chromium`")
+        return 2
+
+    from crawler.db import embedded_database_url
+    from crawler.demo.server import DemoSite, site_dir
+    from crawler.demo_sources import write_demo_sources
+
+    base = load_config()
+    files = airflow_local.Layout(base.home / "airflow-screenshot")
+    out = args.out or files.home / "news_ingest_grid.png"
+    news_url = embedded_database_url(base.pgdata, "newsflow_screenshot")
+    config = dataclasses.replace(base, database_url=news_url)
+    with DemoSite(site_dir()) as site:
+        sources = write_demo_sources(site.base_url, files.home / "sources.yaml")
+        extra = {
+            "AIRFLOW_VAR_NEWSFLOW_SOURCES": str(sources),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",  # no login: local only
+            "NEWSFLOW_EXTRACT_WORKERS": "1",
+        }
+        try:
+            airflow_local.start(
+                config,
+                port=args.port,
+                files=files,
+                metadata_url=embedded_database_url(base.pgdata, "airflow_screenshot"),
+                extra_env=extra,
+            )
+            token = airflow_local.api_token(files, args.port)
+            airflow_local.unpause(args.port, token)
+            run_id = airflow_local.first_dag_run(args.port, token)
+            state = airflow_local.wait_dag_run(args.port, token, run_id)
+            LOGGER.info("news_ingest run %s: %s", run_id, state)
+            url = f"http://127.0.0.1:{args.port}/dags/{airflow_local.DAG_ID}/runs/{run_id}"
+            screenshot(url, out)
+        except (RuntimeError, TimeoutError) as exc:
+            LOGGER.error("%s", exc)
+            return 1
+        finally:
+            airflow_local.stop(config, files=files)
+    LOGGER.info("saved %s", out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+-- name: news_matviews
+-- The materialized views of the consumer schema `news`, with what REFRESH ... CONCURRENTLY needs:
+-- the view populated, and a unique index on plain columns (no expression, no WHERE) over all rows.
+SELECT m.matviewname,
+       m.ispopulated,
+       EXISTS (
+           SELECT 1
+           FROM pg_index AS i
+           WHERE i.indrelid = format('%I.%I', m.schemaname, m.matviewname)::regclass
+             AND i.indisunique
+             AND i.indisvalid
+             AND i.indpred IS NULL
+             AND i.indexprs IS NULL
+       ) AS has_unique_index
+FROM pg_matviews AS m
+WHERE m.schemaname = 'news'
+ORDER BY m.matviewname;
+
+-- name: prune_raw_html
+-- Drop the stored HTML (keep the row: it marks the URL as known, so it is not fetched again) of
+-- processed pages fetched before the cutoff. An empty html_gzip means "pruned".
+UPDATE raw_pages
+SET html_gzip = ''::bytea
+WHERE state IN ('article', 'rejected')
+  AND fetched_at < %(before)s
+  AND octet_length(html_gzip) > 0;
+
+-- name: prune_fetch_errors
+-- Forget fetch errors last tried before the cutoff (a URL that fails again is recorded anew).
+DELETE FROM fetch_errors
+WHERE last_try_at < %(before)s;
+
+-- name: try_domain_lock
+-- Take the session-level advisory lock of one domain without waiting; true if taken.
+SELECT pg_try_advisory_lock(%(namespace)s, %(key)s);
+
+-- name: domain_lock_holder
+-- Who holds one domain's advisory lock (for the log line of a waiting crawl).
+SELECT a.pid, a.application_name, a.backend_start
+FROM pg_locks AS l
+JOIN pg_stat_activity AS a ON a.pid = l.pid
+WHERE l.locktype = 'advisory'
+  AND l.granted
+  AND l.classid::bigint = (%(namespace)s::bigint & 4294967295)
+  AND l.objid::bigint = (%(key)s::bigint & 4294967295)
+  AND l.objsubid = 2;

@@ -1,0 +1,86 @@
+"""What keeps crawls apart and in their window: per-source schedules (the `schedule` key),
+the crawl window of backfill runs, and the per-domain advisory locks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crawler.airflow_support import crawl_window, domain_locks, due
+from crawler.errors import CrawlError, SourceConfigError
+from crawler.sources import Source, parse_source
+
+DAY = timedelta(days=1)
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
+
+
+def _source(schedule: str | None = None) -> Source:
+    return Source(name="s", language="en", allowed_domains=("example.org",), schedule=schedule)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "start", "expected"),
+    [
+        (None, MONDAY, True),
+        ("0 6 * * 1", MONDAY, True),  # Mondays 06:00 UTC: in [Mon, Tue)
+        ("0 6 * * 1", MONDAY + DAY, False),
+        ("0 0 * * 1", MONDAY, True),  # at the interval start: included
+        ("0 0 * * 1", MONDAY - DAY, False),  # at the interval end: excluded
+        ("0 6 1 * *", MONDAY, False),
+    ],
+)
+def test_due(schedule: str | None, start: datetime, expected: bool) -> None:
+    assert due(_source(schedule), start, start + DAY) is expected, (
+        f"schedule {schedule!r} in [{start}, {start + DAY}): due should be {expected}"
+    )
+
+
+def test_every_source_is_due_without_a_data_interval() -> None:
+    assert due(_source("0 6 1 1 *"), None, None)
+
+
+def test_crawl_window_covers_a_scheduled_source_since_its_previous_time() -> None:
+    assert crawl_window(_source(), MONDAY, MONDAY + DAY) == (MONDAY, MONDAY + DAY)
+    since, until = crawl_window(_source("0 6 * * 1"), MONDAY, MONDAY + DAY)
+    assert (since, until) == (MONDAY - 7 * DAY + timedelta(hours=6), MONDAY + DAY)
+    assert crawl_window(_source("0 6 * * 1"), None, None) == (None, None)
+
+
+def test_schedule_key_is_validated() -> None:
+    entry = {"name": "s", "language": "en", "allowed_domains": ["example.org"]}
+    entry["feeds"] = ["https://example.org/feed.xml"]
+    assert parse_source({**entry, "schedule": "0 6 * * 1"}, 1).schedule == "0 6 * * 1"
+    with pytest.raises(SourceConfigError, match="source 's': key 'schedule': expected a cron"):
+        parse_source({**entry, "schedule": "mondays"}, 1)
+
+
+def test_a_second_crawl_of_a_domain_waits_for_the_first(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("crawler.airflow_support._LOCK_POLL_SECONDS", 0.1)
+    domains = ("example.org", "cdn.example.org")
+    with domain_locks(db, domains, owner="first crawl"):
+        # Shares one domain with the first: refused (no wait allowed) while the first runs.
+        with (
+            pytest.raises(CrawlError, match=r"'example\.org' still being crawled"),
+            domain_locks(db, ["example.org", "other.net"], owner="second", wait=timedelta(0)),
+        ):
+            pass
+        # Disjoint domains: no wait.
+        with domain_locks(db, ["other.net"], owner="third", wait=timedelta(0)):
+            pass
+        acquired = threading.Event()
+
+        def waiter() -> None:
+            with domain_locks(db, ["example.org"], owner="waiter", wait=timedelta(seconds=30)):
+                acquired.set()
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.5)
+        assert not acquired.is_set(), "a second crawl of example.org started during the first"
+    thread.join(timeout=20)
+    assert acquired.is_set(), "the waiting crawl did not get the lock once the first ended"

