@@ -84,6 +84,7 @@ def _run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]
 
 def _database(tmp: Path) -> tuple[str, object]:
     import psycopg2
+    from psycopg2 import sql
 
     server_url = os.environ.get("DATABASE_URL")
     handle: object = None
@@ -101,7 +102,7 @@ def _database(tmp: Path) -> tuple[str, object]:
     admin = psycopg2.connect(server_url)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     admin.close()
     base, _, query = server_url.partition("?")
     url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
@@ -114,7 +115,14 @@ def bench(articles: int, extract_sample: int) -> None:
         tmp = Path(tmp_name)
         url, _server = _database(tmp)
         site = subprocess.Popen(
-            [sys.executable, "-m", "crawler.demo.generated", "--articles", str(articles)],
+            [
+                sys.executable,
+                "-m",
+                "crawler.demo.generated",
+                "--articles",
+                str(articles),
+                "--prerender",  # the site's own CPU is not ours: render before timing
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -2,8 +2,8 @@
 
 Used by the benchmark (``benchmarks/bench_crawl.py``) and by the tests of incremental crawling
 (revisions, syndication, backfill, a crawl killed half-way). Pages are built on request from
-the article number, deterministically: ~30–60 KB of HTML each (navigation, related links,
-scripts and footer around 6–14 paragraphs), like a real news page.
+the article number, deterministically: ~150–200 KB of HTML each (menus, teaser lists, inline
+SVG, JSON state, CSS and footer around 6–14 paragraphs), like a real news page.
 
 - ``/sitemap.xml``: every article with ``lastmod`` (article *i* is dated ``start + i hours``);
   ``undated`` extra URLs without ``lastmod``; ETag/304 on conditional requests.
@@ -53,18 +53,60 @@ def article_text(i: int, edition: int = 0) -> tuple[str, list[str]]:
     return title, paragraphs
 
 
-def _boilerplate(rng: random.Random, base: str, n: int) -> tuple[str, str, str]:
-    nav = "".join(
-        f'<li><a href="{base}/section/{w}/">{w.title()}</a></li>' for w in rng.sample(_WORDS, 25)
+def _boilerplate(rng: random.Random, base: str, n: int) -> dict[str, str]:
+    """The page furniture of a real news site, sized like one: the median page of the real-world
+    dev corpus is ~240 KB (menus, lists, inline SVG icons, JSON state, CSS, ad slots)."""
+
+    def links(count: int, path: str) -> str:
+        return "".join(
+            f'<li class="menu-item"><a href="{base}/{path}/{rng.choice(_WORDS)}-{k}/">'
+            f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS)}</a></li>"
+            for k in range(count)
+        )
+
+    def headlines(count: int) -> str:
+        return "".join(
+            f'<li class="teaser"><a href="{base}/news/{rng.randrange(n)}.html">'
+            f'<img src="{base}/img/{rng.getrandbits(32):x}.jpg" alt="" loading="lazy" width="160"'
+            f' height="90"><span class="teaser__title">{_sentence(rng)}</span></a>'
+            f'<span class="teaser__time">{rng.randint(1, 23)}h ago</span></li>'
+            for _ in range(count)
+        )
+
+    icon = (
+        '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="'
+        + " ".join(
+            f"M{rng.randint(0, 24)} {rng.randint(0, 24)}L{rng.random():.3f}" for _ in range(60)
+        )
+        + '"/></svg>'
     )
-    related = "".join(
-        f'<li><a href="{base}/news/{rng.randrange(n)}.html">{_sentence(rng)}</a></li>'
-        for _ in range(40)
+    mega_menu = "".join(
+        f'<div class="mega__col"><h3>{rng.choice(_WORDS).title()}</h3><ul>{links(20, "section")}</ul></div>'
+        for _ in range(8)
     )
-    script = (
-        "var cfg = {" + ",".join(f'"k{k}": "{rng.getrandbits(64):x}"' for k in range(700)) + "};"
+    state = ",".join(
+        f'{{"id":{rng.getrandbits(40)},"slot":"ad-{k}","sizes":[[300,250],[728,90]],'
+        f'"targeting":{{"kw":"{rng.choice(_WORDS)}","seg":"{rng.getrandbits(64):x}"}}}}'
+        for k in range(400)
     )
-    return nav, related, script
+    css = "".join(
+        f".c{rng.getrandbits(24):x}{{margin:{rng.randint(0, 9)}px;color:#{rng.getrandbits(24):06x}}}"
+        for _ in range(700)
+    )
+    return {
+        "nav": links(30, "section"),
+        "mega_menu": mega_menu,
+        "related": headlines(12),
+        "latest": headlines(20),
+        "most_read": headlines(10),
+        "footer": "".join(f'<ul class="footer__col">{links(15, "about")}</ul>' for _ in range(6)),
+        "share": "".join(
+            f'<a class="share share--{k}" href="{base}/share?s={k}">{icon}</a>'
+            for k in ("x", "fb", "line", "mail", "copy")
+        ),
+        "script": f'window.__STATE__ = {{"ads": [{state}]}};',
+        "css": css,
+    }
 
 
 class GeneratedSite:
@@ -156,7 +198,7 @@ class GeneratedSite:
         title, paragraphs = article_text(i, self.edition if i in self.edited else 0)
         rng = random.Random(i * 7919 + (1 if self.syndicated else 0))
         base = self.base_url
-        nav, related, script = _boilerplate(rng, base, self.articles)
+        parts = _boilerplate(rng, base, self.articles)
         published = self.published(i).isoformat()
         body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
         if self.syndicated:
@@ -172,18 +214,24 @@ class GeneratedSite:
 <meta property="og:site_name" content="{self.name}">
 <meta property="article:published_time" content="{published}">
 <meta name="author" content="Staff Reporter">
-<script>{script}</script>
-<style>.{template} .nav li {{ display: inline; margin: 0 4px; }} .related li {{ font-size: 90%; }}</style>
+<style>{parts["css"]}</style>
+<script>{parts["script"]}</script>
 </head><body class="{template}">
-<header><div class="logo">{self.name}</div><nav class="nav"><ul>{nav}</ul></nav></header>
+<header><div class="logo">{self.name}</div><nav class="nav"><ul>{parts["nav"]}</ul></nav>
+<div class="mega">{parts["mega_menu"]}</div></header>
+<div class="ad-slot" data-slot="top"></div>
 <main><article>
 <h1>{title}</h1>
 <p class="byline">By Staff Reporter · <time datetime="{published}">{published[:10]}</time></p>
+<div class="share-bar">{parts["share"]}</div>
 {body}
+<div class="share-bar">{parts["share"]}</div>
 </article>
-<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>
+<aside class="related"><h2>Related stories</h2><ul>{parts["related"]}</ul></aside>
+<aside class="latest"><h2>Latest news</h2><ul>{parts["latest"]}</ul></aside>
+<aside class="most-read"><h2>Most read</h2><ol>{parts["most_read"]}</ol></aside>
 </main>
-<footer><p>© 2026 {self.name}. All rights reserved.</p><ul>{nav}</ul></footer>
+<footer>{parts["footer"]}<p>© 2026 {self.name}. All rights reserved.</p></footer>
 </body></html>
 """
         return html.encode()
@@ -251,8 +299,16 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument(
+        "--prerender",
+        action="store_true",
+        help="render every page before serving, so that a benchmark does not pay the site's CPU",
+    )
     args = parser.parse_args(argv)
     with GeneratedSite(args.articles) as site:
+        if args.prerender:
+            for i in range(args.articles):
+                site.article(i)
         print(site.base_url, flush=True)
         sys.stdin.read()  # the parent closes our stdin (or exits) to stop us
     return 0
