@@ -36,6 +36,7 @@ class CrawlResult:
 
     pages_fetched: int = 0
     discovered: int = 0
+    discovery_responses: int = 0  # feeds, sitemaps and listings that answered (200 or 304)
     known_skipped: int = 0
     errors_by_class: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
@@ -49,6 +50,7 @@ class CrawlResult:
         prefix = "newsflow/errors/"
         return cls(
             pages_fetched=int(stats.get("newsflow/pages_fetched", 0)),
+            discovery_responses=int(stats.get("newsflow/discovery_responses", 0)),
             discovered=sum(
                 int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")
             ),
@@ -139,7 +141,7 @@ def _child_main(argv: list[str] | None = None) -> int:
 
     from crawler.config import load_config
     from crawler.db import connect
-    from crawler.load import discovery_validators, known_urls, revisit_urls
+    from crawler.load import discovery_validators, known_urls, retry_urls, revisit_urls
     from crawler.spiders.news import NewsSpider
 
     config = load_config()
@@ -151,6 +153,7 @@ def _child_main(argv: list[str] | None = None) -> int:
     try:
         known = known_urls(conn, source, now)
         revisits = revisit_urls(conn, source, now)
+        retries = retry_urls(conn, source)
         validators = discovery_validators(conn, source, args.since, args.until)
     finally:
         conn.close()
@@ -164,6 +167,7 @@ def _child_main(argv: list[str] | None = None) -> int:
         source=source,
         known_urls=known,
         revisit_urls=revisits,
+        retry_urls=retries,
         validators=validators,
         since=args.since,
         until=args.until,

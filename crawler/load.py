@@ -86,6 +86,18 @@ def revisit_urls(
         return tuple(row[0] for row in cur.fetchall())
 
 
+MAX_FETCH_ATTEMPTS = 3  # a URL that failed this often is left alone (kept in fetch_errors)
+
+
+def retry_urls(conn: psycopg2.extensions.connection, source: Source) -> tuple[str, ...]:
+    """URLs of ``source`` whose fetch failed fewer than :data:`MAX_FETCH_ATTEMPTS` times."""
+    with conn.cursor() as cur:
+        cur.execute(
+            query("retry_urls"), {"source": source.name, "max_attempts": MAX_FETCH_ATTEMPTS}
+        )
+        return tuple(row[0] for row in cur.fetchall())
+
+
 def discovery_validators(
     conn: psycopg2.extensions.connection,
     source: Source,

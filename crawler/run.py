@@ -6,6 +6,7 @@ PostgreSQL, so each may run on a different worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -70,9 +71,10 @@ def crawl_step(
     except CrawlError as exc:
         _finish_crawl(database_url, source, run_id, CrawlResult(), "failed", str(exc))
         raise
-    if result.discovered == 0 and result.errors > 0:
+    if result.discovery_responses == 0 and result.pages_fetched == 0 and result.errors > 0:
         message = (
-            f"source {source.name!r}: no article URL discovered and {result.errors} error(s): "
+            f"source {source.name!r}: no feed, sitemap or listing answered, nothing fetched, "
+            f"{result.errors} error(s): "
             + ", ".join(f"{k}={v}" for k, v in sorted(result.errors_by_class.items()))
         )
         _finish_crawl(database_url, source, run_id, result, "failed", message)
@@ -213,16 +215,7 @@ def crawl_and_load_step(
     thread = threading.Thread(target=crawl, name=f"crawl-{source.name}", daemon=True)
     thread.start()
     try:
-        if load_lock is not None:
-            with load_lock:
-                counts = load_step(
-                    source,
-                    database_url=database_url,
-                    run_id=run_id,
-                    workers=workers,
-                    follow=crawl_done,
-                )
-        else:
+        with load_lock if load_lock is not None else contextlib.nullcontext():
             counts = load_step(
                 source, database_url=database_url, run_id=run_id, workers=workers, follow=crawl_done
             )

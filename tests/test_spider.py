@@ -120,7 +120,7 @@ def test_source_that_fails_entirely_raises_and_is_recorded(db: str, tmp_path: Pa
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     sources_path = write_demo_sources(dead, tmp_path / "sources.yaml")
     (source,) = load_sources(sources_path)
-    with pytest.raises(CrawlError, match="no article URL discovered"):
+    with pytest.raises(CrawlError, match="no feed, sitemap or listing answered"):
         crawl_step(source, sources_path=sources_path, database_url=db, run_id="dead-run")
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, errors, message FROM crawl_runs WHERE run_id = 'dead-run'")
@@ -162,3 +162,23 @@ def test_max_articles_caps_fetches(demo_site: Any, db: str, tmp_path: Path) -> N
     result = crawl_step(source, sources_path=path, database_url=db, run_id=new_run_id())
     assert len(_article_requests(demo_site)) == 3
     assert result.stats["newsflow/over_max_articles"] > 0
+
+
+def test_failed_urls_are_retried_directly_up_to_max_attempts(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
+    from crawler.load import MAX_FETCH_ATTEMPTS
+
+    missing = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "not_found"}
+    assert missing, "the demo site lists a page that answers 404"
+    attempts_seen = []
+    for _ in range(MAX_FETCH_ATTEMPTS + 1):
+        demo_site.clear_requests()
+        _crawl(demo_site, db, tmp_path, ("sitemaps",))
+        attempts_seen.append(sorted(p for p in _article_requests(demo_site) if p in missing))
+    # the sitemap answers 304 after the first run, so only the retry list can name the 404 again
+    assert [r.status for r in demo_site.requests if r.path.startswith("/sitemap")] == [304]
+    assert attempts_seen == [sorted(missing)] * MAX_FETCH_ATTEMPTS + [[]]
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute("SELECT attempts FROM fetch_errors ORDER BY url")
+        assert cur.fetchall() == [(MAX_FETCH_ATTEMPTS,)] * len(missing)

@@ -65,6 +65,7 @@ class NewsSpider(scrapy.Spider):
         known_urls: frozenset[str] = frozenset(),
         *args: Any,
         revisit_urls: tuple[str, ...] = (),
+        retry_urls: tuple[str, ...] = (),
         validators: Mapping[str, tuple[str | None, str | None]] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -75,15 +76,17 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = list(source.allowed_domains)
         self.known_urls = known_urls
         self.revisit_urls = revisit_urls
+        self.retry_urls = retry_urls
         self.validators = dict(validators or {})
         self.since = since
         self.until = until
         self._scheduled: set[str] = set()
 
     async def start(self) -> AsyncIterator[Any]:
-        for url in self.revisit_urls:
-            for request in self._article_request(url, "revisit"):
-                yield request
+        for via, urls in (("revisit", self.revisit_urls), ("retry", self.retry_urls)):
+            for url in urls:
+                for request in self._article_request(url, via):
+                    yield request
         for url in self.source.feeds:
             yield self._discovery_request(url, self.parse_feed, {"via": "feed"})
         for url in self.source.sitemaps:
@@ -133,6 +136,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value("newsflow/discovery_responses")
         if response.status == 304:
             self.crawler.stats.inc_value("newsflow/discovery_not_modified")
             return
@@ -148,6 +152,7 @@ class NewsSpider(scrapy.Spider):
             yield from self._article_request(entry.url, "feed", entry.lastmod)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value("newsflow/discovery_responses")
         if response.status == 304:
             self.crawler.stats.inc_value("newsflow/discovery_not_modified")
             return
@@ -180,6 +185,7 @@ class NewsSpider(scrapy.Spider):
                 yield from self._article_request(entry.url, "sitemap", entry.lastmod)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value("newsflow/discovery_responses")
         if not isinstance(response, TextResponse):
             return
         hops = response.meta.get("hops", 0)

@@ -111,3 +111,12 @@ WHERE source = %(source)s
   AND (%(since)s::timestamptz IS NULL OR fetched_at >= %(since)s::timestamptz)
   AND reject_reason IS DISTINCT FROM 'not_html'
   AND state <> 'pending';
+
+-- name: retry_urls
+-- Article URLs of a source whose last fetch failed, fewer than max_attempts times: requested
+-- again directly, since the feed or sitemap that named them may now answer 304 and name nothing.
+SELECT url
+FROM fetch_errors
+WHERE source = %(source)s
+  AND attempts < %(max_attempts)s
+ORDER BY last_try_at, url;
