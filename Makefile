@@ -64,7 +64,7 @@ airflow-stop: setup
 
 # Headless Chromium from Debian's package; installed here when missing (needs root and apt).
 ui-screenshot: setup
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y chromium; } \
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } \
 	  || { echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 2; }
 	$(RUN) python -m crawler.ui_screenshot --out .newsflow/news_ingest_grid.png
 
