@@ -8,7 +8,8 @@ grid view in headless Chromium and saves the PNG; then it stops everything it st
 
 Login is disabled for this instance only (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``,
 bound to 127.0.0.1). Chromium is Debian's ``chromium`` package (``apt-get install -y chromium``);
-``make ui-screenshot`` installs it when missing.
+``make ui-screenshot`` installs it when missing. :func:`dump_dom` renders a page the same way and
+returns its DOM (the live Airflow test reads the run page's task table with it).
 """
 
 from __future__ import annotations
@@ -47,18 +48,16 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def screenshot(
-    url: str, out: Path, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 15000
-) -> None:
-    """Load ``url`` in headless Chromium with a new empty profile and save a PNG to ``out``.
+def _run_chromium(
+    url: str, action: str, *, size: tuple[int, int], wait_ms: int
+) -> subprocess.CompletedProcess[str]:
+    """Load ``url`` headless with a new empty profile, then do ``action`` (a Chromium flag).
 
-    ``--virtual-time-budget`` lets the page's scripts and API calls settle before the capture.
+    ``--virtual-time-budget`` lets the page's scripts and API calls settle before the action.
     """
     chromium = find_chromium()
     if chromium is None:
         raise RuntimeError("chromium not found: install it with `apt-get install -y chromium`")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="newsflow-chromium-") as profile:
         command = [
             chromium,
@@ -66,12 +65,33 @@ def screenshot(
             f"--user-data-dir={profile}",
             f"--window-size={size[0]},{size[1]}",
             f"--virtual-time-budget={wait_ms}",
-            f"--screenshot={out}",
+            action,
             url,
         ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def screenshot(
+    url: str, out: Path, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 15000
+) -> None:
+    """Load ``url`` in headless Chromium with a new empty profile and save a PNG to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    result = _run_chromium(url, f"--screenshot={out}", size=size, wait_ms=wait_ms)
     if not out.exists():
         raise RuntimeError(f"chromium wrote no screenshot ({result.returncode}): {result.stderr}")
+
+
+def dump_dom(url: str, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 15000) -> str:
+    """The DOM of ``url`` as headless Chromium renders it (new empty profile), serialized as HTML.
+
+    A single-page app such as Airflow's UI is serialized with the data its scripts fetched within
+    ``wait_ms`` of virtual time, not as its empty shell.
+    """
+    result = _run_chromium(url, "--dump-dom", size=size, wait_ms=wait_ms)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise RuntimeError(f"chromium dumped no DOM ({result.returncode}): {result.stderr}")
+    return result.stdout
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,10 +1,18 @@
 """Airflow for real: api-server, scheduler, dag-processor and triggerer on 127.0.0.1.
 
 The components run as separate processes (``crawler.airflow_local``, as ``make airflow`` starts
-them) with their metadata in a fresh database of the test PostgreSQL and the news database of the
-test session. Unpausing ``news_ingest`` lets the scheduler create its daily run, which crawls the
-demo site; the test follows it through the REST API only, as an operator's UI would, then checks
-that the `articles` asset triggered ``news_consumer_refresh``. About 60 s on 2 cores.
+them) with their metadata and news data in two fresh databases of the test PostgreSQL. Unpausing
+``news_ingest`` lets the scheduler create its daily run, which crawls the demo site. One Airflow
+(about 60 s on 2 cores) serves the module's two tests:
+
+- through the REST API: the run succeeds, each mapped task instance is named after its source, a
+  backfill run succeeds, the ``articles`` asset triggers ``news_consumer_refresh``;
+- in the browser: headless Chromium (``crawler.ui_screenshot.dump_dom``) renders the run's page
+  and it lists the mapped tasks under the source's name. Skipped only when Chromium is missing.
+
+Login is off for this instance (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``, bound to
+127.0.0.1, as ``make ui-screenshot`` runs it): a browser started from the command line cannot log
+in. The API token then comes from ``GET /auth/token`` (``airflow_local.api_token``).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import psycopg2
 import pytest
 from psycopg2 import sql
@@ -26,8 +35,11 @@ from psycopg2 import sql
 from crawler import airflow_local
 from crawler.airflow_support import CRAWL_POOL
 from crawler.config import load_config
+from crawler.demo_sources import DEMO_SOURCE_NAME, write_demo_sources
+from crawler.ui_screenshot import dump_dom, find_chromium
 
-DEMO_SOURCE = "demo-daily"
+DEMO_SOURCE = DEMO_SOURCE_NAME  # "demo-daily"
+MAPPED_TASKS = ("source.crawl", "source.load", "source.check")
 
 
 def _free_port() -> int:
@@ -61,24 +73,41 @@ class Live:
     port: int
     files: airflow_local.Layout
     token: str
+    news_url: str
 
 
-@pytest.fixture
+def _create_database(admin: Any, name: str) -> None:
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _drop_database(admin: Any, name: str) -> None:
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
 def live_airflow(
-    pg_server_url: str, news_db: str, demo_sources: Path, tmp_path: Path
+    pg_server_url: str, demo_site: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Live]:
-    metadata_db = f"newsflow_airflow_{uuid.uuid4().hex[:8]}"
+    """One Airflow for the module, with its own metadata and news databases (dropped after)."""
+    suffix = uuid.uuid4().hex[:8]
+    metadata_db, news_db = f"newsflow_airflow_{suffix}", f"newsflow_live_{suffix}"
     admin = psycopg2.connect(pg_server_url)
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(metadata_db)))
-    config = dataclasses.replace(load_config(), database_url=news_db, home=tmp_path / "home")
+    _create_database(admin, metadata_db)
+    _create_database(admin, news_db)
+    news_url = _with_database(pg_server_url, news_db)  # migrated by airflow_local.start
+    tmp_path = tmp_path_factory.mktemp("airflow-live")
+    sources = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
+    config = dataclasses.replace(load_config(), database_url=news_url, home=tmp_path / "home")
     files = airflow_local.Layout(tmp_path / "airflow")
     port = _free_port()
     extra = {
-        "AIRFLOW_VAR_NEWSFLOW_SOURCES": str(demo_sources),
+        "AIRFLOW_VAR_NEWSFLOW_SOURCES": str(sources),
         "NEWSFLOW_EXTRACT_WORKERS": "1",  # the demo site is small: no process pool
         "AIRFLOW__CORE__PARALLELISM": "2",  # default 32; this shares 2 cores with the suite
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",  # no login: the browser test
     }
     try:
         airflow_local.start(
@@ -88,18 +117,34 @@ def live_airflow(
             metadata_url=_with_database(pg_server_url, metadata_db),
             extra_env=extra,
         )
-        yield Live(port, files, airflow_local.api_token(files, port))
+        yield Live(port, files, airflow_local.api_token(files, port), news_url)
     finally:
         airflow_local.stop(config, files=files)
         leftovers = _processes_of(f"AIRFLOW_HOME={files.home}")
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(metadata_db)
-                )
-            )
+        _drop_database(admin, metadata_db)
+        _drop_database(admin, news_db)
         admin.close()
         assert leftovers == [], f"processes left running after stop: {leftovers}"
+
+
+@dataclasses.dataclass
+class ScheduledRun:
+    run_id: str
+    state: str
+    task_instances: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def scheduled_run(live_airflow: Live) -> ScheduledRun:
+    """The scheduler's daily ``news_ingest`` run after unpausing, waited for until it ends."""
+    port, token = live_airflow.port, live_airflow.token
+    started = time.monotonic()
+    airflow_local.unpause(port, token, "news_consumer_refresh")
+    airflow_local.unpause(port, token)  # the scheduler creates the latest daily run
+    run_id = airflow_local.first_dag_run(port, token)
+    state = airflow_local.wait_dag_run(port, token, run_id, timeout=240)
+    print(f"news_ingest run {run_id}: {state} in {time.monotonic() - started:.0f} s")
+    return ScheduledRun(run_id, state, airflow_local.task_instances(port, token, run_id))
 
 
 def _log_tail(live: Live) -> str:
@@ -109,32 +154,36 @@ def _log_tail(live: Live) -> str:
     )
 
 
-def test_scheduled_run_through_the_api(live_airflow: Live, news_db: str) -> None:
+def _summary(run: ScheduledRun) -> list[tuple[Any, ...]]:
+    return [
+        (t["task_id"], t["map_index"], t["rendered_map_index"], t["state"])
+        for t in run.task_instances
+    ]
+
+
+def test_scheduled_run_through_the_api(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
     port, token = live_airflow.port, live_airflow.token
     pools = airflow_local.api(port, token, "GET", "/pools")
     assert CRAWL_POOL in {p["name"] for p in pools["pools"]}, f"pool {CRAWL_POOL} not created"
 
-    started = time.monotonic()
-    airflow_local.unpause(port, token, "news_consumer_refresh")
-    airflow_local.unpause(port, token)  # the scheduler creates the latest daily run
-    run_id = airflow_local.first_dag_run(port, token)
-    assert run_id.startswith("scheduled__"), f"expected the scheduler's run, got {run_id}"
-    state = airflow_local.wait_dag_run(port, token, run_id, timeout=240)
-    tis = airflow_local.task_instances(port, token, run_id)
-    summary = [(t["task_id"], t["map_index"], t["rendered_map_index"], t["state"]) for t in tis]
-    assert state == "success", (
-        f"news_ingest {run_id} ended {state}: {summary}\n{_log_tail(live_airflow)}"
+    run_id, tis, summary = (
+        scheduled_run.run_id,
+        scheduled_run.task_instances,
+        _summary(scheduled_run),
     )
-    print(f"news_ingest run {run_id}: success in {time.monotonic() - started:.0f} s")
+    assert run_id.startswith("scheduled__"), f"expected the scheduler's run, got {run_id}"
+    assert scheduled_run.state == "success", (
+        f"news_ingest {run_id} ended {scheduled_run.state}: {summary}\n{_log_tail(live_airflow)}"
+    )
 
     mapped = {t["task_id"]: t["rendered_map_index"] for t in tis if t["map_index"] >= 0}
-    assert mapped == dict.fromkeys(("source.crawl", "source.load", "source.check"), DEMO_SOURCE), (
+    assert mapped == dict.fromkeys(MAPPED_TASKS, DEMO_SOURCE), (
         f"mapped task instances are not named after their source: {summary}"
     )
     crawl = next(t for t in tis if t["task_id"] == "source.crawl")
     assert crawl["pool"] == CRAWL_POOL, f"crawl ran in pool {crawl['pool']!r}, not {CRAWL_POOL}"
 
-    with psycopg2.connect(news_db) as conn, conn.cursor() as cur:
+    with psycopg2.connect(live_airflow.news_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT status, articles_new FROM crawl_runs WHERE run_id = %s", (run_id,))
         rows = cur.fetchall()
     conn.close()
@@ -162,3 +211,36 @@ def test_scheduled_run_through_the_api(live_airflow: Live, news_db: str) -> None
     refresh = airflow_local.first_dag_run(port, token, "news_consumer_refresh")
     refresh_state = airflow_local.wait_dag_run(port, token, refresh, "news_consumer_refresh")
     assert refresh_state == "success", f"news_consumer_refresh {refresh} ended {refresh_state}"
+
+
+def _table_rows(dom: str) -> list[dict[str, str]]:
+    """The rows of each table in ``dom`` as {column header: cell text}."""
+    rows = []
+    for table in lxml.html.fromstring(dom).iter("table"):
+        header: list[str] = []
+        for tr in table.iter("tr"):
+            cells = [" ".join(c.text_content().split()) for c in tr if c.tag in ("td", "th")]
+            if not header:
+                header = cells
+            else:
+                rows.append(dict(zip(header, cells, strict=False)))
+    return rows
+
+
+# Decided at collection: without Chromium, running this test alone starts no Airflow.
+@pytest.mark.skipif(
+    find_chromium() is None, reason="chromium not installed: apt-get install -y chromium"
+)
+def test_run_page_in_chromium(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
+    """The run's page in the UI, rendered by headless Chromium, names each mapped task's source."""
+    assert scheduled_run.state == "success", (
+        f"news_ingest {scheduled_run.run_id} ended {scheduled_run.state}: {_summary(scheduled_run)}"
+    )
+    url = f"http://127.0.0.1:{live_airflow.port}/dags/news_ingest/runs/{scheduled_run.run_id}"
+    dom = dump_dom(url)
+    shown = {r["Task ID"]: r.get("Map Index") for r in _table_rows(dom) if "Task ID" in r}
+    expected = dict.fromkeys(MAPPED_TASKS, DEMO_SOURCE)
+    assert {task: shown.get(task) for task in MAPPED_TASKS} == expected, (
+        f"{url}: the task instances table does not show {DEMO_SOURCE!r} as the map index of "
+        f"{', '.join(MAPPED_TASKS)}; rows shown (task: map index): {shown}"
+    )
