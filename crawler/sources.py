@@ -33,11 +33,11 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
     article_url_pattern: str | None = None
-    timezone: str | None = None  # the site's zone, for dates printed without one
+    timezone: str | None = None  # the site's zone; validated, not read by extraction yet
     max_articles: int | None = None  # cap on article pages fetched per run
-    follow_depth: int = 1  # listing pages: how many pagination/section hops beyond start_urls
-    download_delay: float | None = None  # seconds between requests to this site (Scrapy default 0)
-    concurrency: int | None = None  # concurrent requests to this site (Scrapy default 8)
+    follow_depth: int = 1  # listing pages: how many "next page" hops beyond start_urls
+    download_delay: float | None = None  # seconds between requests to this site (settings.py: 0.25)
+    concurrency: int | None = None  # concurrent requests to this site (settings.py: 4)
     revisit_hours: float | None = None  # refetch stored articles younger than this, once per run
     download_timeout: float | None = (
         None  # seconds per request (settings.DOWNLOAD_TIMEOUT if unset)
@@ -126,6 +126,18 @@ def _positive_number(value: Any) -> float:
     return float(value)
 
 
+def _int_at_least_one(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("expected an integer of at least 1")
+    return value
+
+
+def _number_above_zero(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError("expected a number above 0")
+    return float(value)
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("expected true or false")
@@ -152,9 +164,9 @@ _VALIDATORS = {
     "max_articles": _positive_int,
     "follow_depth": _positive_int,
     "download_delay": _positive_number,
-    "concurrency": _positive_int,
+    "concurrency": _int_at_least_one,  # 0 would let Scrapy download nothing, for ever
     "revisit_hours": _positive_number,
-    "download_timeout": _positive_number,
+    "download_timeout": _number_above_zero,  # 0 would time every request out at once
     "allow_private_networks": _boolean,
     "schedule": _cron,
     "enabled": _boolean,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import yaml
 
 from crawler.config import DEFAULT_SOURCES
 from crawler.errors import SourceConfigError
-from crawler.sources import load_sources, parse_sources, select_sources
+from crawler.sources import Source, load_sources, parse_sources, select_sources
 
 GOOD = {
     "name": "example",
@@ -48,6 +50,16 @@ def test_valid_source_parses() -> None:
         ({"article_url_pattern": "(unclosed"}, "source 'example': key 'article_url_pattern'"),
         ({"timezone": "Mars/Olympus"}, "source 'example': key 'timezone'"),
         ({"max_articles": -1}, "source 'example': key 'max_articles'"),
+        (
+            {"concurrency": 0},
+            "source 'example': key 'concurrency': expected an integer of at least 1",
+        ),
+        (
+            {"download_timeout": 0},
+            "source 'example': key 'download_timeout': expected a number above 0",
+        ),
+        ({"schedule": "every day"}, "source 'example': key 'schedule'"),
+        ({"allow_private_networks": "no"}, "source 'example': key 'allow_private_networks'"),
         ({"enabled": "yes"}, "source 'example': key 'enabled'"),
         ({"language": None}, "source 'example': missing required key 'language'"),
         ({"feeds": None}, "at least one discovery URL"),
@@ -93,3 +105,27 @@ def test_default_sources_are_valid(entry: dict[str, object]) -> None:
 def test_default_file_ships_storm_media_japan() -> None:
     names = {s.name for s in load_sources(DEFAULT_SOURCES)}
     assert "storm-media-jp" in names
+
+
+# docs/how_to_add_a_source.md: one table row per key, and its example entry validates ---------------
+
+HOW_TO = Path(__file__).resolve().parents[1] / "docs" / "how_to_add_a_source.md"
+_KEYS = [f.name for f in dataclasses.fields(Source)]
+
+
+@pytest.mark.parametrize("key", _KEYS)
+def test_how_to_documents_every_key(key: str) -> None:
+    rows = re.findall(r"^\s*\| `(\w+)` \|", HOW_TO.read_text(encoding="utf-8"), re.MULTILINE)
+    assert key in rows, f"{HOW_TO.name} has no table row for the sources key {key!r}"
+
+
+def test_how_to_example_uses_every_key_and_validates() -> None:
+    text = HOW_TO.read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.DOTALL)
+    assert block, f"{HOW_TO.name} has no yaml example"
+    document = yaml.safe_load(textwrap.dedent(block.group(1)))
+    (source,) = parse_sources(document, HOW_TO.name)
+    assert set(document["sources"][0]) == set(_KEYS), (
+        f"{HOW_TO.name}'s example lacks keys {sorted(set(_KEYS) - set(document['sources'][0]))}"
+    )
+    assert source.is_article_url("https://example.jp/articles/123")
