@@ -242,10 +242,12 @@ def cmd_reextract(args: argparse.Namespace, config: Config) -> int:
     results = reextract(
         _database_url(config), sources, since=args.since, workers=config.extract_workers
     )
-    for counts in results:
+    for result in results:
+        counts = result.counts
         print(
             f"{counts.source}: new {counts.articles_new}, updated {counts.articles_updated}, "
-            f"unchanged {counts.articles_unchanged}, rejected {counts.rejected}"
+            f"unchanged {counts.articles_unchanged}, rejected {counts.rejected}, "
+            f"skipped {result.skipped_pruned} (stored HTML pruned)"
         )
     return 0
 

@@ -5,13 +5,20 @@ After a change to :mod:`crawler.extract` or :mod:`crawler.rules`, ``newsflow ree
 date) as pending and runs :func:`crawler.run.load_step` on them: changed articles get a
 revision, unchanged ones write nothing, exactly as when a revisit finds an edit. Each source's
 pass is a ``crawl_runs`` row with run id ``reextract__…``.
+
+Pages whose stored HTML ``news_maintenance`` pruned (older than ``NEWSFLOW_RAW_HTML_RETENTION_DAYS``,
+see :mod:`crawler.maintenance`) cannot be re-extracted: they are skipped and stay as they are
+(their article, rejection and link to the article are kept), and the count is reported in the log,
+the ``crawl_runs`` message, the command's output and the DAG task's return value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +31,16 @@ from crawler.sources import Source
 LOGGER = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Reextraction:
+    """One source's re-extraction: the load step's counts, the pages queued for it, and the
+    pages skipped because their HTML was pruned."""
+
+    counts: RunCounts
+    queued: int
+    skipped_pruned: int
+
+
 def reextract(
     database_url: str,
     sources: Sequence[Source],
@@ -31,7 +48,7 @@ def reextract(
     since: datetime | None = None,
     workers: int = 1,
     run_id: str | None = None,
-) -> list[RunCounts]:
+) -> list[Reextraction]:
     """Re-extract the stored pages of each source (fetched at or after ``since``, if given)."""
     now = datetime.now(UTC)
     run_id = run_id or f"reextract__{now:%Y%m%dT%H%M%S}__{uuid.uuid4().hex[:6]}"
@@ -39,25 +56,31 @@ def reextract(
     for source in sources:
         with transaction(database_url) as conn, conn.cursor() as cur:
             sync_sources(conn, [source])
+            cur.execute(query("requeue_pages"), {"source": source.name, "since": since})
+            queued, pruned = cur.fetchone()
             cur.execute(
                 query("start_reextract_run"),
                 {
                     "source": source.name,
                     "run_id": run_id,
                     "started_at": now,
-                    "message": f"re-extraction of pages fetched since {since or 'ever'}",
+                    "message": f"re-extraction of pages fetched since {since or 'ever'}: "
+                    f"{queued} queued, {pruned} skipped (stored HTML pruned)",
                 },
             )
-            cur.execute(query("requeue_pages"), {"source": source.name, "since": since})
-            LOGGER.info("source=%s re-extracting %d stored page(s)", source.name, cur.rowcount)
-        results.append(load_step(source, database_url=database_url, run_id=run_id, workers=workers))
+        LOGGER.info(
+            "source=%s re-extracting %d stored page(s); skipped %d whose HTML was pruned",
+            source.name,
+            queued,
+            pruned,
+        )
+        counts = load_step(source, database_url=database_url, run_id=run_id, workers=workers)
+        results.append(Reextraction(counts, queued, pruned))
     return results
 
 
 def reextract_task(source_name: str | None, since: str | None, run_id: str) -> list[dict[str, Any]]:
     """Body of the ``news_reextract`` DAG's task: the named source (or every enabled one)."""
-    import dataclasses
-
     from crawler.airflow_support import news_database_url, sources_path
     from crawler.config import load_config
     from crawler.sources import load_sources, select_sources
@@ -67,11 +90,14 @@ def reextract_task(source_name: str | None, since: str | None, run_id: str) -> l
     if since:
         when = datetime.fromisoformat(since)
         when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    counts = reextract(
+    done = reextract(
         news_database_url(),
         sources,
         since=when,
         workers=load_config().extract_workers,
         run_id=f"reextract__{run_id}",
     )
-    return [dataclasses.asdict(c) for c in counts]
+    return [
+        {**dataclasses.asdict(r.counts), "queued": r.queued, "skipped_pruned": r.skipped_pruned}
+        for r in done
+    ]

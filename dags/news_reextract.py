@@ -11,6 +11,12 @@ their previous version in `article_revisions`; unchanged ones are not written.
 | `since` | only pages fetched on or after this date (`YYYY-MM-DD` or ISO time); empty = all |
 
 Each source's pass is a `crawl_runs` row with run id `reextract__<this run's id>`.
+
+Pages whose stored HTML `news_maintenance` pruned (older than `NEWSFLOW_RAW_HTML_RETENTION_DAYS`)
+cannot be re-extracted: they are skipped and keep their article or rejection. How many, per
+source: the task log (`skipped N whose HTML was pruned`), the `crawl_runs` message and the
+task's XCom (`queued`, `skipped_pruned`).
+
 Configuration as for `news_ingest`: connection `news_db`, Variable `newsflow_sources`.
 """
 

@@ -340,56 +340,6 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
         assert loaded.articles_new == 240  # the killed run's pending pages were loaded too
 
 
-# re-extraction -----------------------------------------------------------------------------
-
-
-def test_reextract_updates_through_revisions(
-    demo_site: Any, demo_sources: Path, db: str, tmp_path: Path
-) -> None:
-    import gzip
-
-    from crawler.reextract import reextract
-
-    (source,) = load_sources(demo_sources)
-    _crawl_load(source, demo_sources, db)
-    stored = _rows(db, "SELECT count(*) FROM articles")[0][0]
-
-    (unchanged,) = reextract(db, [source])
-    assert (unchanged.articles_new, unchanged.articles_updated) == (0, 0)
-    assert unchanged.articles_unchanged == stored
-
-    url, html_gzip = _rows(
-        db, "SELECT url, html_gzip FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1"
-    )[0]
-    html = gzip.decompress(bytes(html_gzip))
-    edited = html.replace(b"<p>", b"<p>UPDATE: figures revised. ", 1)
-    assert edited != html
-    with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute(
-            "UPDATE raw_pages SET html_gzip = %s WHERE url = %s",
-            (psycopg2.Binary(gzip.compress(edited)), url),
-        )
-    conn.close()
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("newsflow")),
-            "reextract",
-            "--sources",
-            str(demo_sources),
-        ],
-        env={**os.environ, "DATABASE_URL": db},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "updated 1," in proc.stdout, proc.stdout
-    assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
-    runs = _rows(db, "SELECT run_id, status FROM crawl_runs WHERE run_id LIKE 'reextract__%%'")
-    assert len(runs) == 2 and {s for _, s in runs} == {"succeeded"}
-
-
 # canonical URLs, fingerprints ----------------------------------------------------------------
 
 

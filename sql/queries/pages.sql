@@ -104,13 +104,25 @@ SET source = excluded.source,
 
 -- name: requeue_pages
 -- Re-extraction: queue a source's stored pages (fetched since a time) for extraction again.
--- Pages stored without a body (not_html) stay as they are.
-UPDATE raw_pages
-SET state = 'pending', reject_reason = NULL, processed_at = NULL
-WHERE source = %(source)s
-  AND (%(since)s::timestamptz IS NULL OR fetched_at >= %(since)s::timestamptz)
-  AND reject_reason IS DISTINCT FROM 'not_html'
-  AND state <> 'pending';
+-- Pages stored without a body (not_html) stay as they are, and so do pages whose HTML
+-- news_maintenance pruned (html_gzip emptied: nothing to extract, so their state, rejection and
+-- article are kept). Returns the pages queued and the pruned pages skipped.
+WITH stored AS (
+    SELECT url, octet_length(html_gzip) > 0 AS has_html
+    FROM raw_pages
+    WHERE source = %(source)s
+      AND (%(since)s::timestamptz IS NULL OR fetched_at >= %(since)s::timestamptz)
+      AND reject_reason IS DISTINCT FROM 'not_html'
+      AND state <> 'pending'
+), queued AS (
+    UPDATE raw_pages AS r
+    SET state = 'pending', reject_reason = NULL, processed_at = NULL
+    FROM stored AS s
+    WHERE r.url = s.url AND s.has_html
+    RETURNING r.url
+)
+SELECT (SELECT count(*) FROM queued) AS queued,
+       (SELECT count(*) FROM stored WHERE NOT has_html) AS skipped_pruned;
 
 -- name: retry_urls
 -- Article URLs of a source whose last fetch failed, fewer than max_attempts times: requested

@@ -1,0 +1,139 @@
+"""Re-extraction of stored pages (``crawler.reextract``, ``newsflow reextract``) on the demo site's
+pages in the test PostgreSQL: changed extraction makes revisions, and pages whose raw HTML
+``news_maintenance`` pruned are skipped, counted and left as they were."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from crawler.maintenance import prune_raw_html
+from crawler.reextract import reextract
+from crawler.run import crawl_step, load_step
+from crawler.sources import Source, load_sources
+
+RETENTION = timedelta(days=90)
+
+
+def _rows(db: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    conn.close()
+    return rows
+
+
+def _crawl_and_load(source: Source, sources_path: Path, db: str) -> None:
+    crawl_step(source, sources_path=sources_path, database_url=db, run_id="ingest")
+    load_step(source, database_url=db, run_id="ingest")
+
+
+def _newsflow_reextract(sources_path: Path, db: str) -> str:
+    """``newsflow reextract --sources FILE`` against ``db``; its standard output."""
+    newsflow = str(Path(sys.executable).with_name("newsflow"))
+    proc = subprocess.run(
+        [newsflow, "reextract", "--sources", str(sources_path)],
+        env={**os.environ, "DATABASE_URL": db},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_reextract_updates_through_revisions(demo_sources: Path, db: str) -> None:
+    (source,) = load_sources(demo_sources)
+    _crawl_and_load(source, demo_sources, db)
+    stored = _rows(db, "SELECT count(*) FROM articles")[0][0]
+
+    (unchanged,) = reextract(db, [source])
+    assert (unchanged.counts.articles_new, unchanged.counts.articles_updated) == (0, 0)
+    assert unchanged.counts.articles_unchanged == stored
+    assert unchanged.skipped_pruned == 0
+
+    url, html_gzip = _rows(
+        db, "SELECT url, html_gzip FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1"
+    )[0]
+    html = gzip.decompress(bytes(html_gzip))
+    edited = html.replace(b"<p>", b"<p>UPDATE: figures revised. ", 1)
+    assert edited != html
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE raw_pages SET html_gzip = %s WHERE url = %s",
+            (psycopg2.Binary(gzip.compress(edited)), url),
+        )
+    conn.close()
+    out = _newsflow_reextract(demo_sources, db)
+    assert "updated 1," in out, out
+    assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+    runs = _rows(db, "SELECT run_id, status FROM crawl_runs WHERE run_id LIKE 'reextract__%%'")
+    assert len(runs) == 2 and {s for _, s in runs} == {"succeeded"}
+
+
+def _age_and_prune(db: str, urls: list[str]) -> int:
+    """Date ``urls`` back past the retention period, then prune as ``news_maintenance`` does."""
+    with psycopg2.connect(db) as conn:
+        with conn.cursor() as cur:
+            cur.execute(
+                "UPDATE raw_pages SET fetched_at = fetched_at - interval '200 days'"
+                " WHERE url = ANY(%s)",
+                (urls,),
+            )
+        pruned = prune_raw_html(conn, datetime.now(UTC) - RETENTION)
+    conn.close()
+    return pruned
+
+
+def test_reextract_skips_pages_whose_html_was_pruned(
+    demo_site: Any, demo_sources: Path, db: str
+) -> None:
+    (source,) = load_sources(demo_sources)
+    _crawl_and_load(source, demo_sources, db)
+    articles = _rows(db, "SELECT url FROM raw_pages WHERE state = 'article' ORDER BY url")
+    listings = _rows(db, "SELECT url FROM raw_pages WHERE reject_reason = 'listing_page'")
+    assert len(articles) >= 4 and listings, "the demo crawl stored too little to prune some"
+    old = [url for (url,) in articles[:2] + listings[:1]]
+    assert _age_and_prune(db, old) == len(old), "prune_raw_html did not empty the aged pages"
+
+    page_sql = (
+        "SELECT url, state, reject_reason, article_url, html_gzip FROM raw_pages ORDER BY url"
+    )
+    pages_before = {row[0]: row for row in _rows(db, page_sql)}
+    articles_sql = "SELECT url, content_hash, updated_at, revision_count FROM articles ORDER BY url"
+    articles_before = _rows(db, articles_sql)
+    requeueable = _rows(
+        db,
+        "SELECT count(*) FROM raw_pages WHERE reject_reason IS DISTINCT FROM 'not_html'"
+        " AND octet_length(html_gzip) > 0",
+    )[0][0]
+    demo_site.clear_requests()
+
+    (result,) = reextract(db, [source])
+    assert (result.queued, result.skipped_pruned) == (requeueable, len(old)), result
+    counts = result.counts
+    assert (counts.articles_new, counts.articles_updated) == (0, 0), counts
+    assert counts.articles_unchanged == len(articles) - 2, counts
+    assert not {"corrupt_raw_page", "empty"} & set(counts.rejected_by_reason), (
+        f"pruned pages were extracted: {counts.rejected_by_reason}"
+    )
+    pages_after = {row[0]: row for row in _rows(db, page_sql)}
+    for url in old:
+        assert pages_after[url] == pages_before[url], f"re-extraction changed pruned page {url}"
+    assert _rows(db, articles_sql) == articles_before, "re-extraction changed stored articles"
+    assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+    (message,) = _rows(db, "SELECT message FROM crawl_runs WHERE run_id = %s", counts.run_id)
+    assert f"{len(old)} skipped" in message[0], message
+    assert demo_site.requests == [], "re-extraction must not touch the network"
+
+    out = _newsflow_reextract(demo_sources, db)
+    assert f"skipped {len(old)} (stored HTML pruned)" in out, out
+    assert _rows(db, articles_sql) == articles_before, "the CLI's re-extraction changed articles"
