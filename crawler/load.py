@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import json
 import logging
 import multiprocessing
 import os
 import threading
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,8 +38,11 @@ from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)
 
-BATCH_SIZE = 200  # pages per extraction batch: bounds memory whatever the site's size
+BATCH_SIZE = 200  # pages read ahead from the database: bounds memory whatever the site's size
+WRITE_SIZE = 100  # extracted pages per write (one transaction)
 _POOL_THRESHOLD = 40  # below this many pending pages, a process pool costs more than it saves
+_CHUNK = 4  # pages per task sent to a worker
+_CHUNKS_PER_WORKER = 8  # tasks queued per worker, so none idles while results are written
 _FOLLOW_NICENESS = 5  # extraction workers' niceness while a crawl runs alongside
 _FOLLOW_POLL = 0.5  # seconds between looks for new pages while following a running crawl
 DUPLICATE_MAX_DISTANCE = 3  # SimHash bits: syndicated copies differ by 0–3, unrelated bodies by ~32
@@ -200,11 +205,12 @@ class LoadCounts:
         return sum(self.rejected_by_reason.values())
 
 
-def _extract_page(
-    job: tuple[str, bytes, str | None, str | None, str, tuple[str, ...]],
-) -> tuple[str, Article | Rejection, int | None]:
-    """Worker-side: decompress and extract one page, fingerprint its body (module-level so a
-    process pool can pickle it)."""
+Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...]]
+Result = tuple[str, Article | Rejection, int | None]
+
+
+def _extract_page(job: Job) -> Result:
+    """Worker-side: decompress and extract one page, fingerprint its body."""
     from crawler.extract import extract
     from crawler.simhash import simhash
 
@@ -221,9 +227,35 @@ def _extract_page(
     return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
 
 
-def _lower_priority() -> None:
-    """Pool initializer: extraction yields the CPU to the crawl it follows."""
-    os.nice(_FOLLOW_NICENESS)
+def _extract_chunk(jobs: list[Job]) -> list[Result]:
+    """One pool task: a few pages (module-level so the pool can pickle it)."""
+    return [_extract_page(job) for job in jobs]
+
+
+def _init_worker(niceness: int) -> None:
+    """Pool initializer: import the extractor before the first page arrives, and with a crawl
+    running alongside, yield the CPU to it (the crawl is cheap and latency-bound)."""
+    for module in ("crawler.extract", "crawler.simhash"):  # trafilatura, lxml: ~1 s to import
+        importlib.import_module(module)
+
+    if niceness:
+        os.nice(niceness)
+
+
+def _warm_up() -> None:
+    """A no-op task: submitting one per worker starts them all at once."""
+
+
+def _start_pool(workers: int, *, following: bool) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(_FOLLOW_NICENESS if following else 0,),
+    )
+    for _ in range(workers):
+        pool.submit(_warm_up)
+    return pool
 
 
 def content_hash(article: Article) -> str:
@@ -234,20 +266,24 @@ def content_hash(article: Article) -> str:
     ).hexdigest()
 
 
-def _pending_batches(
-    conn: psycopg2.extensions.connection, source: str
-) -> Iterator[list[tuple[Any, ...]]]:
-    after = ""
-    while True:
-        with conn.cursor() as cur:
-            cur.execute(
-                query("pending_pages"), {"source": source, "after": after, "limit": BATCH_SIZE}
-            )
-            rows = cur.fetchall()
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][0]
+def _fetch_pending(
+    conn: psycopg2.extensions.connection,
+    source: Source,
+    after: str,
+    claimed: set[str],
+    limit: int,
+) -> list[Job]:
+    """Pending pages of ``source`` after URL ``after`` and not already ``claimed`` by this load."""
+    with conn.cursor() as cur:
+        cur.execute(
+            query("pending_pages"),
+            {"source": source.name, "after": after, "claimed": list(claimed), "limit": limit},
+        )
+        rows = cur.fetchall()
+    return [
+        (url, bytes(html), enc, reason, source.language, source.allowed_domains)
+        for url, html, enc, reason in rows
+    ]
 
 
 def load_pending(
@@ -260,45 +296,72 @@ def load_pending(
 ) -> LoadCounts:
     """Extract every pending page of ``source`` and upsert the articles; commits per batch.
 
-    With ``follow`` (an event the caller sets when the crawl has ended), keep extracting pages
-    as the running crawl stores them, and return after a last pass once it is set: extraction
-    then overlaps the crawl instead of waiting for it.
+    With ``workers`` > 1 and enough pages, extraction runs in a process pool that is kept busy:
+    pages are read from the database ahead, a few chunks per worker are always queued, and
+    results are written while the workers go on. With ``follow`` (an event the caller sets when
+    the crawl has ended), pages are extracted as the running crawl stores them, and the load
+    returns after a last look once it is set: extraction overlaps the crawl instead of waiting
+    for it. Memory stays bounded by :data:`BATCH_SIZE` pages read ahead whatever the site's size.
     """
     counts = LoadCounts()
-    executor: Executor | None = None
+    pool: ProcessPoolExecutor | None = None
+    queue: deque[Job] = deque()  # read, not yet sent to a worker
+    inflight: set[Future[list[Result]]] = set()
+    done: list[Result] = []  # extracted, not yet written
+    claimed: set[str] = set()  # URLs of all three: still 'pending' in the database
+    after = ""
+    next_look = 0.0  # monotonic time of the next look for pending pages
+    drained = False  # the last look found nothing new
+    final = False  # a look was made after the crawl had ended: no page can come after it
     try:
         while True:
-            finished = follow is None or follow.is_set()  # read before the pass: no page missed
-            seen = 0
-            for rows in _pending_batches(conn, source.name):
-                seen += len(rows)
-                if executor is None and workers > 1 and (follow or len(rows) >= _POOL_THRESHOLD):
-                    executor = ProcessPoolExecutor(
-                        workers,
-                        mp_context=multiprocessing.get_context("spawn"),
-                        # following a crawl: the crawl (cheap, latency-bound) goes first
-                        initializer=_lower_priority if follow else None,
-                    )
-                jobs = [
-                    (url, bytes(html), enc, reason, source.language, source.allowed_domains)
-                    for url, html, enc, reason in rows
-                ]
-                del rows
-                results = (
-                    list(executor.map(_extract_page, jobs, chunksize=4))
-                    if executor
-                    else list(map(_extract_page, jobs))
-                )
-                del jobs
-                _write_batch(conn, source.name, run_id, results, counts)
+            finished = follow is None or follow.is_set()  # read before looking: no page missed
+            if len(queue) < BATCH_SIZE // 2 and (
+                (finished and not final) or time.monotonic() >= next_look
+            ):
+                final = finished
+                jobs = _fetch_pending(conn, source, after, claimed, BATCH_SIZE - len(queue))
+                if not jobs and after:  # the crawl may have stored pages before `after` since
+                    after = ""
+                    jobs = _fetch_pending(conn, source, after, claimed, BATCH_SIZE - len(queue))
+                drained = not jobs
+                # while the crawl runs, look again soon if pages came, else after a pause
+                next_look = time.monotonic() + (_FOLLOW_POLL if drained else 0.0)
+                if jobs:
+                    after = jobs[-1][0]
+                    queue.extend(jobs)
+                    claimed.update(job[0] for job in jobs)
+                if (
+                    pool is None
+                    and workers > 1
+                    and queue
+                    and (follow is not None or len(queue) >= _POOL_THRESHOLD)
+                ):
+                    pool = _start_pool(workers, following=follow is not None)
+            if pool is None:
+                done.extend(_extract_page(queue.popleft()) for _ in range(len(queue)))
+            else:
+                while queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
+                    chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
+                    inflight.add(pool.submit(_extract_chunk, chunk))
+                if inflight:
+                    ready, _ = wait(inflight, timeout=_FOLLOW_POLL, return_when=FIRST_COMPLETED)
+                    for future in ready:
+                        inflight.discard(future)
+                        done.extend(future.result())
+            idle = not queue and not inflight
+            if len(done) >= WRITE_SIZE or (done and idle):
+                _write_batch(conn, source.name, run_id, done, counts)
                 conn.commit()
-            if finished:
-                return counts
-            if not seen:
-                follow.wait(_FOLLOW_POLL)  # type: ignore[union-attr]
+                claimed.difference_update(url for url, _, _ in done)
+                done.clear()
+            if idle and drained:
+                if final:
+                    return counts
+                follow.wait(max(0.0, next_look - time.monotonic()))  # type: ignore[union-attr]
     finally:
-        if executor is not None:
-            executor.shutdown()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _write_batch(

@@ -33,6 +33,7 @@ class StorePipeline:
         self.discovery: list[DiscoveryStateItem] = []
         self.conn: Any = None
         self._flushed_at = time.monotonic()
+        self._pages_stored = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -58,7 +59,8 @@ class StorePipeline:
         elif isinstance(item, DiscoveryStateItem):
             self.discovery.append(item)
         if (
-            len(self.pages) + len(self.errors) >= FLUSH_EVERY
+            (self.pages and not self._pages_stored)  # the first page at once: extraction starts
+            or len(self.pages) + len(self.errors) >= FLUSH_EVERY
             or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
         ):
             self._flush()
@@ -83,6 +85,7 @@ class StorePipeline:
         with self.conn:
             store_pages(self.conn, source, run_id, self.pages)
             store_fetch_errors(self.conn, source, run_id, self.errors)
+        self._pages_stored = self._pages_stored or bool(self.pages)
         self.pages.clear()
         self.errors.clear()
         self._flushed_at = time.monotonic()

@@ -151,3 +151,65 @@ def test_load_in_process_and_in_pool_agree(
     assert counts.articles_new == len(STORED)
     hashes = _rows(db, "SELECT count(DISTINCT content_hash) FROM articles")
     assert hashes == [(len(STORED),)]
+
+
+def test_load_follows_a_crawl_storing_pages_in_waves(db: str) -> None:
+    """Extraction overlapping a crawl: pages are stored in three waves while the load runs in
+    a process pool; each wave's URLs sort before the last one's (a keyset cursor alone would
+    skip them). Every page is loaded exactly once, and the load ends only after the crawl."""
+    import threading
+    from datetime import UTC, datetime
+
+    from crawler.db import transaction
+    from crawler.demo.generated import GeneratedSite
+    from crawler.items import PageItem
+    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.sources import Source
+
+    with GeneratedSite(articles=30) as site:
+        pages = [(site.article_url(i), site.article(i)) for i in range(30)]
+    source = Source(name="waves", language="en", allowed_domains=("127.0.0.1",))
+    with transaction(db) as conn:
+        sync_sources(conn, [source])
+    # news/2x.html, then news/1x.html, then news/0x.html (and news/3..9.html in the first wave)
+    waves = [
+        [p for p in pages if p[0].rsplit("/", 1)[1] >= "2"],
+        [p for p in pages if "1" <= p[0].rsplit("/", 1)[1] < "2"],
+        [p for p in pages if p[0].rsplit("/", 1)[1] < "1"],
+    ]
+    assert sum(map(len, waves)) == 30 and all(waves)
+
+    crawl_done = threading.Event()
+    result: list[Any] = []
+
+    def load() -> None:
+        with transaction(db) as conn:
+            result.append(load_pending(conn, source, "r", workers=2, follow=crawl_done))
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    for wave in waves:
+        items = [
+            PageItem(
+                url=url,
+                response_url=url,
+                status=200,
+                content_type="text/html; charset=utf-8",
+                encoding="utf-8",
+                body=html,
+                fetched_at=datetime.now(UTC),
+                discovered_via="sitemap",
+            )
+            for url, html in wave
+        ]
+        with transaction(db) as conn:
+            store_pages(conn, source.name, "r", items)
+        loader.join(timeout=2.0)  # the load keeps following: it must not end before the crawl
+        assert loader.is_alive(), "the load ended while the crawl was still storing pages"
+    crawl_done.set()
+    loader.join(timeout=120)
+    assert not loader.is_alive()
+    (counts,) = result
+    assert (counts.new, counts.updated, counts.rejected) == (30, 0, 0), counts
+    assert _rows(db, "SELECT count(*) FROM articles WHERE source = 'waves'") == [(30,)]
+    assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]

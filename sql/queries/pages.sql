@@ -47,10 +47,12 @@ SET run_id = excluded.run_id,
     last_try_at = excluded.last_try_at;
 
 -- name: pending_pages
--- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL).
+-- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL),
+-- leaving out the pages the load has already read (%(claimed)s: read, being extracted or written).
 SELECT url, html_gzip, encoding, reject_reason
 FROM raw_pages
 WHERE source = %(source)s AND state = 'pending' AND url > %(after)s
+  AND url <> ALL(%(claimed)s::text[])
 ORDER BY url
 LIMIT %(limit)s;
 
