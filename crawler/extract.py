@@ -6,8 +6,9 @@ OpenGraph/<meta>, then <time>, then the URL, then htmldate) → our pre-cleaning
 cleaned tree → line clean-up (repeated captions, title echo, left-over labels) → checks.
 
 Dates are timezone-aware. A date given without an offset gets the zone the page implies: the
-offset of another date on the same page, else the zone of the URL's country TLD, else the zone of
-the page language (``rules.TLD_TIMEZONES``, ``rules.LANGUAGE_TIMEZONES``), else UTC.
+offset of another date on the same page, else the source's configured ``timezone``, else the zone
+of the page's language region or the URL's country TLD, else of the page language
+(``rules.REGION_TIMEZONES``, ``rules.LANGUAGE_TIMEZONES``), else UTC.
 
 Body length is measured in units: one per CJK character, one per other word
 (``rules.MIN_BODY_UNITS``).
@@ -94,8 +95,12 @@ def extract(
     default_language: str | None = None,
     allowed_domains: tuple[str, ...] = (),
     captions: str = "once",
+    default_timezone: str | None = None,
 ) -> Article | Rejection:
     """Extract the article in ``html`` fetched from ``url``, or say why the page is not one.
+
+    ``default_timezone`` (an IANA name, the source's ``timezone``) is the zone of dates printed
+    without an offset when no other date on the page gives one; unset, the zone is guessed.
 
     ``captions``: "once" keeps a photo caption that the page repeats (alt text, figcaption) once;
     "drop" removes captions (<figcaption>, caption classes, lines equal to an image's alt text).
@@ -105,7 +110,13 @@ def extract(
     """
     try:
         return _extract(
-            html, url, declared_encoding, default_language, allowed_domains, captions == "drop"
+            html,
+            url,
+            declared_encoding,
+            default_language,
+            allowed_domains,
+            captions == "drop",
+            default_timezone,
         )
     except Exception as err:  # see docstring: every failure on page input is a rejection
         LOGGER.warning("extract failed url=%s: %r", url, err, exc_info=True)
@@ -125,6 +136,7 @@ def _extract(
     default_language: str | None,
     allowed_domains: tuple[str, ...],
     drop_captions: bool = False,
+    default_timezone: str | None = None,
 ) -> Article | Rejection:
     if not data or not data.strip():
         return Rejection("empty")
@@ -202,7 +214,7 @@ def _extract(
 
     declared_language = meta.declared_language()
     language = _language(declared_language, body, default_language)
-    zone = _page_zone(meta.offsets, url, declared_language, language)
+    zone = _page_zone(meta.offsets, url, declared_language, language, default_timezone)
     return Article(
         url=_canonical_url(meta.canonical(), url, allowed_domains),
         title=title,
@@ -973,11 +985,20 @@ def _parse_text_date(text: str) -> datetime | None:
 
 
 def _page_zone(
-    offsets: list[tzinfo], url: str, language_tag: str | None, language: str | None
+    offsets: list[tzinfo],
+    url: str,
+    language_tag: str | None,
+    language: str | None,
+    configured: str | None = None,
 ) -> tzinfo:
-    """Zone for naive dates: another date's offset, region, country TLD, language, else UTC."""
+    """Zone for naive dates: another date's offset, the source's configured zone, region,
+    country TLD, language, else UTC."""
     if offsets:
         return offsets[0]
+    if configured:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(configured)
+        LOGGER.warning("time zone %s not installed; guessing the zone", configured)
     subtags = re.split(r"[-_]", (language_tag or "").lower())[1:]
     region = next((t for t in subtags if len(t) == 2 and t.isalpha()), "")
     tld = (urlsplit(url).hostname or "").rsplit(".", 1)[-1]

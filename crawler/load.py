@@ -205,7 +205,8 @@ class LoadCounts:
         return sum(self.rejected_by_reason.values())
 
 
-Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...]]
+# url, compressed HTML, declared encoding, preset rejection, language, domains, time zone
+Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None]
 Result = tuple[str, Article | Rejection, int | None]
 
 
@@ -214,7 +215,7 @@ def _extract_page(job: Job) -> Result:
     from crawler.extract import extract
     from crawler.simhash import simhash
 
-    url, html_gzip, encoding, preset_reason, language, domains = job
+    url, html_gzip, encoding, preset_reason, language, domains, zone = job
     if preset_reason:
         return url, Rejection(preset_reason), None
     try:
@@ -222,7 +223,12 @@ def _extract_page(job: Job) -> Result:
     except (OSError, EOFError) as exc:
         return url, Rejection("corrupt_raw_page", str(exc)), None
     outcome = extract(
-        html, url, declared_encoding=encoding, default_language=language, allowed_domains=domains
+        html,
+        url,
+        declared_encoding=encoding,
+        default_language=language,
+        allowed_domains=domains,
+        default_timezone=zone,
     )
     return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
 
@@ -281,7 +287,7 @@ def _fetch_pending(
         )
         rows = cur.fetchall()
     return [
-        (url, bytes(html), enc, reason, source.language, source.allowed_domains)
+        (url, bytes(html), enc, reason, source.language, source.allowed_domains, source.timezone)
         for url, html, enc, reason in rows
     ]
 

@@ -33,7 +33,7 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
     article_url_pattern: str | None = None
-    timezone: str | None = None  # the site's zone; validated, not read by extraction yet
+    timezone: str | None = None  # zone of dates printed without an offset (extract.py)
     max_articles: int | None = None  # cap on article pages fetched per run
     follow_depth: int = 1  # listing pages: how many "next page" hops beyond start_urls
     download_delay: float | None = None  # seconds between requests to this site (settings.py: 0.25)

@@ -180,6 +180,22 @@ def test_naive_date_takes_page_zone_then_utc() -> None:
     assert other.published_at.utcoffset() == timedelta(0)
 
 
+def test_naive_date_takes_the_source_zone_before_guesses() -> None:
+    naive = '<meta property="article:published_time" content="2024-05-06 07:30">'
+    ny = extract(
+        _page(naive), "https://www.example.co.jp/news/1", default_timezone="America/New_York"
+    )
+    assert isinstance(ny, Article) and ny.published_at is not None
+    assert ny.published_at.utcoffset() == timedelta(hours=-4)  # EDT beats the .jp guess
+    aware = naive + '<meta property="article:modified_time" content="2024-05-06T09:00:00+02:00">'
+    paris = extract(_page(aware), "https://www.example.com/news/1", default_timezone="Asia/Tokyo")
+    assert isinstance(paris, Article) and paris.published_at is not None
+    assert paris.published_at.utcoffset() == timedelta(hours=2)  # the page's own offset first
+    unknown = extract(_page(naive), "https://www.example.com/news/1", default_timezone="Mars/Base")
+    assert isinstance(unknown, Article) and unknown.published_at is not None
+    assert unknown.published_at.utcoffset() == timedelta(0)
+
+
 def test_date_from_url_when_page_has_none() -> None:
     result = extract(_page(), "https://www.example.com/2023/07/14/council-plan")
     assert isinstance(result, Article) and result.published_at is not None

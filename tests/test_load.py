@@ -213,3 +213,35 @@ def test_load_follows_a_crawl_storing_pages_in_waves(db: str) -> None:
     assert (counts.new, counts.updated, counts.rejected) == (30, 0, 0), counts
     assert _rows(db, "SELECT count(*) FROM articles WHERE source = 'waves'") == [(30,)]
     assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+
+
+def test_source_timezone_reaches_extraction(db: str) -> None:
+    """A date printed without an offset is read in the source's configured ``timezone``."""
+    from datetime import UTC, datetime
+
+    from crawler.db import transaction
+    from crawler.items import PageItem
+    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.sources import Source
+
+    paragraphs = "".join(
+        f"<p>On day {i} the council debated item {i} of the budget, and member {i} spoke about"
+        f" the cost of road repairs in district {i} before the vote was taken.</p>"
+        for i in range(12)
+    )
+    html = (
+        "<html><head><title>Budget approved</title>"
+        '<meta property="article:published_time" content="2024-01-15 09:00"></head>'
+        f"<body><article><h1>Budget approved</h1>{paragraphs}</article></body></html>"
+    ).encode()
+    for name, zone, hours in (("tz-ny", "America/New_York", -5), ("tz-none", None, 0)):
+        source = Source(name=name, language="en", allowed_domains=("example.com",), timezone=zone)
+        url = f"https://example.com/{name}/budget"
+        item = PageItem(url, url, 200, "text/html", None, html, datetime.now(UTC), "sitemap")
+        with transaction(db) as conn:
+            sync_sources(conn, [source])
+            store_pages(conn, name, "r", [item])
+            counts = load_pending(conn, source, "r")
+        assert counts.new == 1, (name, counts)
+        (published,) = _rows(db, f"SELECT published_at FROM articles WHERE source = '{name}'")[0]
+        assert published == datetime(2024, 1, 15, 9 - hours, tzinfo=UTC), (name, published)
