@@ -7,7 +7,7 @@ Each function takes an open connection and leaves the commit to the caller (exce
 **Raw HTML retention.** ``raw_pages`` rows are kept for ever: a row marks its URL as already
 fetched (the crawl skips known URLs), so deleting it would make the next crawl fetch every old
 article still listed in a sitemap. Only the stored HTML of *processed* pages (state ``article`` or
-``rejected``) fetched before the cutoff is dropped (``html_gzip`` set to an empty value); such a
+``rejected``) fetched before the cutoff is dropped (``html_compressed`` set to an empty value); such a
 page can no longer be re-extracted offline, and is fetched again only if a revisit makes it due.
 Pending pages keep their HTML whatever their age.
 """

@@ -10,7 +10,7 @@ Daily housekeeping of the news database.
 
 **What pruning keeps.** `raw_pages` rows are never deleted: a row marks its URL as already
 fetched, and without it the next crawl would fetch again every old article still listed in a
-sitemap. Only `html_gzip` is emptied (an empty value means "pruned"); such a page cannot be
+sitemap. Only `html_compressed` is emptied (an empty value means "pruned"); such a page cannot be
 re-extracted offline (`news_reextract` skips it). Pages still `pending` keep their HTML. The
 space is reused by PostgreSQL after autovacuum; no `VACUUM FULL` is run (it locks the table).
 

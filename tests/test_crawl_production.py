@@ -100,7 +100,7 @@ def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: P
             url.removeprefix(base): (state, reason, size)
             for url, state, reason, size in _rows(
                 db,
-                "SELECT url, state, reject_reason, length(html_gzip) FROM raw_pages",
+                "SELECT url, state, reject_reason, length(html_compressed) FROM raw_pages",
             )
         }
         for name in (*ARTICLES, "retry-after"):

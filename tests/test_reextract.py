@@ -4,7 +4,6 @@ pages in the test PostgreSQL: changed extraction makes revisions, and pages whos
 
 from __future__ import annotations
 
-import gzip
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 
 import psycopg2
 
+from crawler.compression import compress_html, decompress_html
 from crawler.maintenance import prune_raw_html
 from crawler.reextract import reextract
 from crawler.run import crawl_step, load_step
@@ -60,16 +60,17 @@ def test_reextract_updates_through_revisions(demo_sources: Path, db: str) -> Non
     assert unchanged.counts.articles_unchanged == stored
     assert unchanged.skipped_pruned == 0
 
-    url, html_gzip = _rows(
-        db, "SELECT url, html_gzip FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1"
+    url, html_compressed = _rows(
+        db,
+        "SELECT url, html_compressed FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1",
     )[0]
-    html = gzip.decompress(bytes(html_gzip))
+    html = decompress_html(bytes(html_compressed))
     edited = html.replace(b"<p>", b"<p>UPDATE: figures revised. ", 1)
     assert edited != html
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
         cur.execute(
-            "UPDATE raw_pages SET html_gzip = %s WHERE url = %s",
-            (psycopg2.Binary(gzip.compress(edited)), url),
+            "UPDATE raw_pages SET html_compressed = %s WHERE url = %s",
+            (psycopg2.Binary(compress_html(edited)), url),
         )
     conn.close()
     out = _newsflow_reextract(demo_sources, db)
@@ -105,7 +106,7 @@ def test_reextract_skips_pages_whose_html_was_pruned(
     assert _age_and_prune(db, old) == len(old), "prune_raw_html did not empty the aged pages"
 
     page_sql = (
-        "SELECT url, state, reject_reason, article_url, html_gzip FROM raw_pages ORDER BY url"
+        "SELECT url, state, reject_reason, article_url, html_compressed FROM raw_pages ORDER BY url"
     )
     pages_before = {row[0]: row for row in _rows(db, page_sql)}
     articles_sql = "SELECT url, content_hash, updated_at, revision_count FROM articles ORDER BY url"
@@ -113,7 +114,7 @@ def test_reextract_skips_pages_whose_html_was_pruned(
     requeueable = _rows(
         db,
         "SELECT count(*) FROM raw_pages WHERE reject_reason IS DISTINCT FROM 'not_html'"
-        " AND octet_length(html_gzip) > 0",
+        " AND octet_length(html_compressed) > 0",
     )[0][0]
     demo_site.clear_requests()
 

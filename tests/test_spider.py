@@ -83,11 +83,11 @@ def test_pages_are_stored_compressed_and_not_fetched_again(
     first = _crawl(demo_site, db, tmp_path, ("feeds", "sitemaps", "start_urls"))
     first_articles = _article_requests(demo_site)
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute("SELECT url, html_gzip, state FROM raw_pages")
+        cur.execute("SELECT url, html_compressed, state FROM raw_pages")
         rows = cur.fetchall()
     ok = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] in ("stored", "rejected")}
     assert {r[0].split(demo_site.base_url, 1)[1] for r in rows} == ok
-    assert all(bytes(r[1])[:2] == b"\x1f\x8b" and r[2] == "pending" for r in rows)
+    assert all(bytes(r[1])[:4] == b"\x28\xb5\x2f\xfd" and r[2] == "pending" for r in rows)  # zstd
     assert first.pages_fetched == len(ok)
 
     demo_site.clear_requests()

@@ -18,12 +18,12 @@ ORDER BY m.matviewname;
 
 -- name: prune_raw_html
 -- Drop the stored HTML (keep the row: it marks the URL as known, so it is not fetched again) of
--- processed pages fetched before the cutoff. An empty html_gzip means "pruned".
+-- processed pages fetched before the cutoff. An empty html_compressed means "pruned".
 UPDATE raw_pages
-SET html_gzip = ''::bytea
+SET html_compressed = ''::bytea
 WHERE state IN ('article', 'rejected')
   AND fetched_at < %(before)s
-  AND octet_length(html_gzip) > 0;
+  AND octet_length(html_compressed) > 0;
 
 -- name: prune_fetch_errors
 -- Forget fetch errors last tried before the cutoff (a URL that fails again is recorded anew).

@@ -12,9 +12,9 @@ WHERE r.source = %(source)s
   );
 
 -- name: upsert_raw_pages
--- Store fetched pages (gzip HTML); a refetched page is queued for extraction again.
+-- Store fetched pages (compressed HTML); a refetched page is queued for extraction again.
 INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_type, encoding,
-                       html_gzip, body_sha256, state, reject_reason, processed_at)
+                       html_compressed, body_sha256, state, reject_reason, processed_at)
 VALUES %s
 ON CONFLICT (url) DO UPDATE
 SET source = excluded.source,
@@ -23,7 +23,7 @@ SET source = excluded.source,
     http_status = excluded.http_status,
     content_type = excluded.content_type,
     encoding = excluded.encoding,
-    html_gzip = excluded.html_gzip,
+    html_compressed = excluded.html_compressed,
     body_sha256 = excluded.body_sha256,
     state = excluded.state,
     reject_reason = excluded.reject_reason,
@@ -49,7 +49,7 @@ SET run_id = excluded.run_id,
 -- name: pending_pages
 -- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL),
 -- leaving out the pages the load has already read (%(claimed)s: read, being extracted or written).
-SELECT url, html_gzip, encoding, reject_reason
+SELECT url, html_compressed, encoding, reject_reason
 FROM raw_pages
 WHERE source = %(source)s AND state = 'pending' AND url > %(after)s
   AND url <> ALL(%(claimed)s::text[])
@@ -65,7 +65,7 @@ WHERE r.url = v.url;
 
 -- name: raw_page
 -- One stored page, for re-extraction and inspection.
-SELECT url, source, html_gzip, encoding, fetched_at FROM raw_pages WHERE url = %(url)s;
+SELECT url, source, html_compressed, encoding, fetched_at FROM raw_pages WHERE url = %(url)s;
 
 -- name: revisit_urls
 -- Stored article URLs of a source due for a revisit at as_of (published, or fetched when
@@ -107,10 +107,10 @@ SET source = excluded.source,
 -- name: requeue_pages
 -- Re-extraction: queue a source's stored pages (fetched since a time) for extraction again.
 -- Pages stored without a body (not_html) stay as they are, and so do pages whose HTML
--- news_maintenance pruned (html_gzip emptied: nothing to extract, so their state, rejection and
+-- news_maintenance pruned (html_compressed emptied: nothing to extract, so their state, rejection and
 -- article are kept). Returns the pages queued and the pruned pages skipped.
 WITH stored AS (
-    SELECT url, octet_length(html_gzip) > 0 AS has_html
+    SELECT url, octet_length(html_compressed) > 0 AS has_html
     FROM raw_pages
     WHERE source = %(source)s
       AND (%(since)s::timestamptz IS NULL OR fetched_at >= %(since)s::timestamptz)

@@ -39,7 +39,7 @@ def conn(db: str) -> Iterator[psycopg2.extensions.connection]:
         ):
             cur.execute(
                 "INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status,"
-                " html_gzip, body_sha256, state) VALUES (%s, 's', 'r', %s, 200, 'x', 'h', %s)",
+                " html_compressed, body_sha256, state) VALUES (%s, 's', 'r', %s, 200, 'x', 'h', %s)",
                 (url, fetched, state),
             )
         for url, last_try in (("https://example.org/e1", OLD), ("https://example.org/e2", RECENT)):
@@ -54,7 +54,7 @@ def conn(db: str) -> Iterator[psycopg2.extensions.connection]:
 
 def _html_lengths(conn: psycopg2.extensions.connection) -> dict[str, int]:
     with conn.cursor() as cur:
-        cur.execute("SELECT url, octet_length(html_gzip) FROM raw_pages")
+        cur.execute("SELECT url, octet_length(html_compressed) FROM raw_pages")
         return {url.rsplit("/", 1)[1]: n for url, n in cur.fetchall()}
 
 
