@@ -37,7 +37,8 @@ class CrawlResult:
     pages_fetched: int = 0
     discovered: int = 0
     discovery_responses: int = 0  # feeds, sitemaps and listings that answered (200 or 304)
-    known_skipped: int = 0
+    known_skipped: int = 0  # candidates not fetched because already stored, of which …
+    known_articles_skipped: int = 0  # … stored articles (the others: rejected or still pending)
     errors_by_class: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -55,6 +56,7 @@ class CrawlResult:
                 int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")
             ),
             known_skipped=int(stats.get("newsflow/known_skipped", 0)),
+            known_articles_skipped=int(stats.get("newsflow/known_articles_skipped", 0)),
             errors_by_class={
                 k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)
             },

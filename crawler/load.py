@@ -67,14 +67,15 @@ def sync_sources(conn: psycopg2.extensions.connection, sources: Iterable[Source]
 
 def known_urls(
     conn: psycopg2.extensions.connection, source: Source, as_of: datetime
-) -> frozenset[str]:
-    """URLs of ``source`` already fetched and not due for a revisit at ``as_of``."""
+) -> dict[str, bool]:
+    """URLs of ``source`` already fetched and not due for a revisit at ``as_of``, each mapped to
+    whether it is a stored article (False: a rejected page, or one still to be extracted)."""
     with conn.cursor() as cur:
         cur.execute(
             query("known_urls"),
             {"source": source.name, "revisit_hours": source.revisit_hours, "as_of": as_of},
         )
-        return frozenset(row[0] for row in cur.fetchall())
+        return dict(cur.fetchall())
 
 
 def revisit_urls(

@@ -85,7 +85,14 @@ def test_second_run_is_idempotent(demo_site: Any, db: str, tmp_path: Path) -> No
     assert (counts.articles_new, counts.articles_updated) == (0, 0)
     # stored URLs still named by the listing pages count as unchanged; feeds and sitemaps
     # answered 304, so what they list is not even looked at
-    assert 0 < counts.articles_unchanged <= len(STORED) + len(REJECTED)
+    # known rejected pages are skipped too, but they are not unchanged articles
+    ((stats,),) = _rows(db, "SELECT crawl_stats FROM crawl_runs WHERE run_id = 'run-2'")
+    known, known_articles = (
+        stats["newsflow/known_skipped"],
+        stats["newsflow/known_articles_skipped"],
+    )
+    assert counts.articles_unchanged == known_articles, (counts, stats)
+    assert 0 < known_articles < known <= len(STORED) + len(REJECTED), stats
     assert _rows(db, "SELECT count(*) FROM crawl_runs") == [(2,)]
 
 

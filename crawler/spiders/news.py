@@ -62,7 +62,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         source: Source,
-        known_urls: frozenset[str] = frozenset(),
+        known_urls: Mapping[str, bool] | None = None,
         *args: Any,
         revisit_urls: tuple[str, ...] = (),
         retry_urls: tuple[str, ...] = (),
@@ -74,7 +74,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
-        self.known_urls = known_urls
+        self.known_urls = known_urls or {}  # URL -> is a stored article (crawler.load)
         self.revisit_urls = revisit_urls
         self.retry_urls = retry_urls
         self.validators = dict(validators or {})
@@ -218,8 +218,11 @@ class NewsSpider(scrapy.Spider):
         self._scheduled.add(url)
         stats = self.crawler.stats
         stats.inc_value(f"newsflow/discovered/{via}")
-        if url in self.known_urls:
+        known = self.known_urls.get(url)
+        if known is not None:
             stats.inc_value("newsflow/known_skipped")
+            if known:
+                stats.inc_value("newsflow/known_articles_skipped")
             return
         cap = self.source.max_articles
         if cap is not None and stats.get_value("newsflow/article_requests", 0) >= cap:

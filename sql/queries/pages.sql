@@ -1,7 +1,8 @@
 -- name: known_urls
 -- Article-like URLs of a source already fetched, less those due for a revisit
--- (articles published, or fetched when undated, within revisit_hours of as_of).
-SELECT r.url
+-- (articles published, or fetched when undated, within revisit_hours of as_of), and whether
+-- each is a stored article (not a rejected page, nor one still waiting for extraction).
+SELECT r.url, r.state = 'article' AS is_article
 FROM raw_pages AS r
 LEFT JOIN articles AS a ON a.url = r.article_url
 WHERE r.source = %(source)s
