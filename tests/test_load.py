@@ -253,3 +253,79 @@ def test_source_timezone_reaches_extraction(db: str) -> None:
         assert counts.new == 1, (name, counts)
         (published,) = _rows(db, f"SELECT published_at FROM articles WHERE source = '{name}'")[0]
         assert published == datetime(2024, 1, 15, 9 - hours, tzinfo=UTC), (name, published)
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+@pytest.mark.parametrize(
+    ("flipped", "linked"),
+    [
+        ((0, 13, 26, 39), True),  # 4 bits, one in each of four bands: the fifth band matches
+        ((0, 16, 32, 48), True),  # one in each 16-bit quarter (what four bands of 16 missed)
+        ((14, 27, 40, 63), True),  # the sign bit is in the 12-bit band
+        ((1, 2, 3, 4), True),  # 4 bits in one band
+        ((0, 13, 26, 39, 52), False),  # 5 bits: over the distance
+    ],
+)
+def test_near_duplicate_bands_find_every_copy_within_the_distance(
+    db: str, flipped: tuple[int, ...], linked: bool
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.db import query, transaction
+    from crawler.load import DUPLICATE_MAX_DISTANCE, DUPLICATE_WINDOW_DAYS, sync_sources
+    from crawler.sources import Source
+
+    original = 0x9E3779B97F4A7C15
+    copy = original
+    for bit in flipped:
+        copy ^= 1 << bit
+    now = datetime.now(UTC)
+    with transaction(db) as conn, conn.cursor() as cur:
+        sync_sources(conn, [Source(name="s", language="en", allowed_domains=("ex.com",))])
+        for url, fingerprint, seen in (
+            ("https://ex.com/original", original, now - timedelta(hours=1)),
+            ("https://ex.com/copy", copy, now),
+        ):
+            cur.execute(
+                "INSERT INTO articles (url, source, title, body, content_hash, fetched_url,"
+                " fetched_at, first_seen_at, run_id, body_simhash)"
+                " VALUES (%s, 's', 't', 'b', %s, %s, %s, %s, 'r', %s)",
+                (url, url, url, seen, seen, _signed(fingerprint)),
+            )
+        cur.execute(
+            query("link_near_duplicates"),
+            {
+                "urls": ["https://ex.com/copy"],
+                "max_distance": DUPLICATE_MAX_DISTANCE,
+                "window_days": DUPLICATE_WINDOW_DAYS,
+            },
+        )
+    expected = [("https://ex.com/original",)] if linked else [(None,)]
+    assert _rows(db, "SELECT duplicate_of FROM articles WHERE url = 'https://ex.com/copy'") == (
+        expected
+    )
+
+
+def test_simhash_distance_separates_wire_copies_from_other_stories() -> None:
+    """Measured on generated bodies: a one-line credit keeps ≥ 95 % of copies within the match
+    distance, and no two different stories come anywhere near it."""
+    from crawler.demo.generated import article_text
+    from crawler.load import DUPLICATE_MAX_DISTANCE
+    from crawler.simhash import distance, simhash
+
+    bodies = ["\n".join(article_text(i)[1]) for i in range(200)]
+    fingerprints = [simhash(b) for b in bodies]
+    copies = [simhash(f"Distributed by Coast Wire wire service.\n{b}") for b in bodies]
+    within = sum(
+        distance(c, f) <= DUPLICATE_MAX_DISTANCE for c, f in zip(copies, fingerprints, strict=True)
+    )  # type: ignore[arg-type]
+    assert within >= 0.95 * len(bodies), within
+    closest = min(
+        distance(fingerprints[i], fingerprints[j])  # type: ignore[arg-type]
+        for i in range(60)
+        for j in range(i + 1, 60)
+    )
+    assert closest > 3 * DUPLICATE_MAX_DISTANCE, closest

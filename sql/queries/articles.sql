@@ -48,19 +48,19 @@ RETURNING url, (xmax = 0) AS inserted;
 -- For the given (new or changed) articles: duplicate_of = the root of the earliest-stored other
 -- article whose body SimHash is within Hamming distance %(max_distance)s and which was first seen
 -- at most %(window_days)s days before it (NULL when there is none). Candidates are found by the
--- four 16-bit bands (indexed, sql/migrations/0005); only earlier articles count, so links
+-- five 13/12-bit bands (indexed, sql/migrations/0007: any two fingerprints within 4 bits share
+-- one), so %(max_distance)s must be at most 4; only earlier articles count, so links
 -- never form a cycle. Returns the articles whose link changed.
-UPDATE articles AS t
-SET duplicate_of = m.original
-FROM (
+WITH m AS MATERIALIZED (  -- once per article: inlined, the lookup would run twice
     SELECT p.url,
            (SELECT coalesce(a.duplicate_of, a.url)
             FROM articles AS a
             WHERE a.body_simhash IS NOT NULL
-              AND (((a.body_simhash >> 48) & 65535) = ((p.body_simhash >> 48) & 65535)
-                OR ((a.body_simhash >> 32) & 65535) = ((p.body_simhash >> 32) & 65535)
-                OR ((a.body_simhash >> 16) & 65535) = ((p.body_simhash >> 16) & 65535)
-                OR (a.body_simhash & 65535) = (p.body_simhash & 65535))
+              AND ((a.body_simhash & 8191) = (p.body_simhash & 8191)
+                OR ((a.body_simhash >> 13) & 8191) = ((p.body_simhash >> 13) & 8191)
+                OR ((a.body_simhash >> 26) & 8191) = ((p.body_simhash >> 26) & 8191)
+                OR ((a.body_simhash >> 39) & 8191) = ((p.body_simhash >> 39) & 8191)
+                OR ((a.body_simhash >> 52) & 4095) = ((p.body_simhash >> 52) & 4095))
               AND bit_count((a.body_simhash # p.body_simhash)::bit(64)) <= %(max_distance)s
               AND (a.first_seen_at, a.id) < (p.first_seen_at, p.id)
               AND a.first_seen_at >= p.first_seen_at - %(window_days)s * interval '1 day'
@@ -68,6 +68,9 @@ FROM (
             LIMIT 1) AS original
     FROM articles AS p
     WHERE p.url = ANY(%(urls)s) AND p.body_simhash IS NOT NULL
-) AS m
+)
+UPDATE articles AS t
+SET duplicate_of = m.original
+FROM m
 WHERE t.url = m.url AND t.duplicate_of IS DISTINCT FROM m.original
 RETURNING t.url, t.duplicate_of;
