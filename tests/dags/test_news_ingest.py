@@ -67,7 +67,9 @@ def test_news_ingest_twice(
     airflow_db: None, news_db: str, demo_sources: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
-    monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "1")  # the demo site is small: no process pool
+    # the load task extracts in its process pool (forked from a fork server), as on a real site
+    monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
+    monkeypatch.setattr("crawler.load._POOL_THRESHOLD", 1)
     dag = _news_ingest_dag()
 
     first = _run(dag, 1)
