@@ -37,6 +37,7 @@ DOWNLOAD_FAIL_ON_DATALOSS = True  # the default, named: a truncated page is an e
 COOKIES_ENABLED = False  # default True: articles are public, and cookies make crawls stateful
 
 TELNETCONSOLE_ENABLED = False  # default True: no open console port on workers
+REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): no code-running HTTP port either
 LOG_LEVEL = "INFO"  # default DEBUG: one line per request is too much for task logs
 
 # Ours (crawler/middlewares.py); lower numbers see requests first, higher ones responses first.

@@ -182,3 +182,17 @@ def test_failed_urls_are_retried_directly_up_to_max_attempts(
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
         cur.execute("SELECT attempts FROM fetch_errors ORDER BY url")
         assert cur.fetchall() == [(MAX_FETCH_ATTEMPTS,)] * len(missing)
+
+
+def test_crawl_child_opens_no_console_or_remote_control_port(
+    demo_site: Any, db: str, tmp_path: Path
+) -> None:
+    """Scrapy's telnet console and (2.19+) code-running remote-control HTTP server stay off."""
+    sources_path = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml", ("feeds",))
+    (source,) = load_sources(sources_path)
+    log = tmp_path / "crawl.log"
+    crawl_step(source, sources_path=sources_path, database_url=db, run_id="r", log_file=log)
+    text = log.read_text(encoding="utf-8")
+    assert "Enabled extensions" in text  # the log is Scrapy's own
+    assert "RemoteControl" not in text and "TelnetConsole" not in text
+    assert "listening on port" not in text.lower()
