@@ -212,8 +212,8 @@ def bench(articles: int, extract_sample: int) -> None:
                     urllib.request.urlopen(f"{base_url}/news/{i}.html").read(),
                     f"{base_url}/news/{i}.html",
                 )
-                # spread over the whole site: the same mix of pages as the crawl
-                for i in range(0, articles, max(1, articles // extract_sample))
+                # spread evenly over the whole site: the same mix of pages as the crawl
+                for i in sorted({k * articles // extract_sample for k in range(extract_sample)})
             ]
             workers = os.cpu_count() or 1
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:

@@ -318,7 +318,8 @@ def load_pending(
     results are written while the workers go on. With ``follow`` (an event the caller sets when
     the crawl has ended), pages are extracted as the running crawl stores them, and the load
     returns after a last look once it is set: extraction overlaps the crawl instead of waiting
-    for it. Memory stays bounded by :data:`BATCH_SIZE` pages read ahead whatever the site's size.
+    for it. Memory stays bounded whatever the site's size: at most :data:`BATCH_SIZE` pages read
+    ahead, ``_CHUNK`` × ``_CHUNKS_PER_WORKER`` per worker in flight, and one write's results.
     """
     counts = LoadCounts()
     pool: ProcessPoolExecutor | None = None

@@ -218,7 +218,7 @@ def test_load_follows_a_crawl_storing_pages_in_waves(db: str) -> None:
     loader.join(timeout=120)
     assert not loader.is_alive()
     (counts,) = result
-    assert (counts.new, counts.updated, counts.rejected) == (30, 0, 0), counts
+    assert (counts.new, counts.updated, counts.unchanged, counts.rejected) == (30, 0, 0, 0), counts
     assert _rows(db, "SELECT count(*) FROM articles WHERE source = 'waves'") == [(30,)]
     assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
 

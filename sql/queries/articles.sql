@@ -48,8 +48,8 @@ RETURNING url, (xmax = 0) AS inserted;
 -- For the given (new or changed) articles: duplicate_of = the root of the earliest-stored other
 -- article whose body SimHash is within Hamming distance %(max_distance)s and which was first seen
 -- at most %(window_days)s days before it (NULL when there is none). Candidates are found by the
--- five 13/12-bit bands (indexed, sql/migrations/0007: any two fingerprints within 4 bits share
--- one), so %(max_distance)s must be at most 4; only earlier articles count, so links
+-- five 13/12-bit bands (indexed with first_seen_at, sql/migrations/0007: any two fingerprints
+-- within 4 bits share one), so the distance must be at most 4; only earlier articles count, so links
 -- never form a cycle. Returns the articles whose link changed.
 WITH m AS MATERIALIZED (  -- once per article: inlined, the lookup would run twice
     SELECT p.url,

@@ -49,7 +49,7 @@ SET run_id = excluded.run_id,
 
 -- name: pending_pages
 -- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL),
--- leaving out the pages the load has already read (%(claimed)s: read, being extracted or written).
+-- leaving out the pages the load has already claimed (read, being extracted or written).
 SELECT url, html_compressed, encoding, reject_reason
 FROM raw_pages
 WHERE source = %(source)s AND state = 'pending' AND url > %(after)s

@@ -14,6 +14,8 @@ from typing import Any
 import psycopg2
 import pytest
 
+import crawler.load
+
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "news_ingest.py"
 DEMO_SOURCE = "demo-daily"
 
@@ -70,11 +72,17 @@ def test_news_ingest_twice(
     # the load task extracts in its process pool (forked from a fork server), as on a real site
     monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
     monkeypatch.setattr("crawler.load._POOL_THRESHOLD", 1)
+    pools: list[int] = []
+    start_pool = crawler.load._start_pool
+    monkeypatch.setattr(
+        "crawler.load._start_pool", lambda n, **kw: pools.append(n) or start_pool(n, **kw)
+    )
     dag = _news_ingest_dag()
 
     first = _run(dag, 1)
     articles = _scalar(news_db, "SELECT count(*) FROM articles WHERE source = %s", DEMO_SOURCE)
     assert articles > 0, "first run stored no article from the demo site"
+    assert pools == [2], f"the load task did not extract in a pool of 2 workers: {pools}"
     run = _crawl_run(news_db, first.run_id)
     assert run["status"] == "succeeded", f"first run's crawl_runs row: {run}"
     assert run["articles_new"] == articles, (
