@@ -126,9 +126,6 @@ def _postgres_cpu(pgdata: Path | None) -> float:
 
 
 def _database(tmp: Path) -> tuple[str, object]:
-    import psycopg2
-    from psycopg2 import sql
-
     server_url = os.environ.get("DATABASE_URL")
     handle: object = None
     if not server_url:
@@ -141,15 +138,9 @@ def _database(tmp: Path) -> tuple[str, object]:
         Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
         handle = pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
         server_url = handle.get_uri()  # type: ignore[attr-defined]
-    name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-    base, _, query = server_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-    return url, handle
+    from crawler.db import create_database
+
+    return create_database(server_url, f"newsflow_bench_{uuid.uuid4().hex[:8]}"), handle
 
 
 def bench(articles: int, extract_sample: int) -> None:

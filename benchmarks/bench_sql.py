@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,7 @@ import psycopg2
 from psycopg2 import sql
 
 from crawler.config import load_config
-from crawler.db import migrate, query
+from crawler.db import migrate, query, scratch_database
 
 ROWS = 100_000
 RUNS = 15  # timed runs per query, after one warm-up run
@@ -66,28 +65,6 @@ def _server_url() -> Iterator[str]:
             yield server.get_uri()
         finally:
             server.cleanup()
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, params = url.partition("?")
-    return base.rsplit("/", 1)[0] + f"/{name}" + (f"?{params}" if params else "")
-
-
-@contextmanager
-def _throwaway_database(server_url: str) -> Iterator[str]:
-    name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_database(server_url, name)
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        admin.close()
 
 
 def _load(url: str) -> float:
@@ -146,7 +123,7 @@ def _p95(samples: list[float]) -> float:
 
 
 def main() -> int:
-    with _server_url() as server_url, _throwaway_database(server_url) as url:
+    with _server_url() as server_url, scratch_database(server_url, "newsflow_bench") as url:
         server_kind = (
             "DATABASE_URL's server" if load_config().database_url else "embedded, throwaway"
         )

@@ -368,23 +368,10 @@ def test_search_treats_like_metacharacters_literally(
 @pytest.fixture(scope="module")
 def big_db(pg_server_url: str) -> Iterator[str]:
     """A separate database with 100k generated articles, vacuumed and analysed."""
-    name = f"newsflow_explain_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(pg_server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, params = pg_server_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{params}" if params else "")
-    try:
+    with crawler_db.scratch_database(pg_server_url, "newsflow_explain") as url:
         crawler_db.migrate(url)
         _generate(url, 100_000)
         yield url
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        admin.close()
 
 
 def _generate(url: str, n: int) -> None:

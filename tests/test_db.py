@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
-from psycopg2 import sql
 
 from crawler import db
 from crawler.errors import MigrationError
@@ -19,17 +17,8 @@ from crawler.errors import MigrationError
 
 @pytest.fixture
 def empty_db(pg_server_url: str) -> Iterator[str]:
-    name = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(pg_server_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, query = pg_server_url.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
+    with db.scratch_database(pg_server_url, "mig") as url:
+        yield url
 
 
 def test_migrations_apply_once_in_order(empty_db: str) -> None:
@@ -138,3 +127,28 @@ def test_embedded_server_creates_a_second_database(tmp_path: Path) -> None:
         assert db.embedded_database_url(pgdata, "airflow") == url  # exists now: reused
     finally:
         db.stop_embedded(pgdata)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:pw@/postgres?host=/run/pg", "postgresql://u:pw@/news?host=/run/pg"),
+        ("postgresql://u@db.example:5432/app", "postgresql://u@db.example:5432/news"),
+    ],
+)
+def test_with_database_swaps_only_the_name(url: str, expected: str) -> None:
+    assert db.with_database(url, "news") == expected
+
+
+def test_scratch_database_is_created_and_dropped(pg_server_url: str) -> None:
+    with db.scratch_database(pg_server_url, "scratch") as url:
+        name = url.partition("?")[0].rsplit("/", 1)[1]
+        assert db.create_database(pg_server_url, name) == url  # exists already: no error
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_database()")
+            assert cur.fetchone() == (name,)
+        conn.close()
+    with psycopg2.connect(pg_server_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,))
+        assert cur.fetchone() == (0,)
+    conn.close()

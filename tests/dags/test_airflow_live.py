@@ -17,11 +17,11 @@ in. The API token then comes from ``GET /auth/token`` (``airflow_local.api_token
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,11 +30,11 @@ from typing import Any
 import lxml.html
 import psycopg2
 import pytest
-from psycopg2 import sql
 
 from crawler import airflow_local
 from crawler.airflow_support import CRAWL_POOL
 from crawler.config import load_config
+from crawler.db import scratch_database
 from crawler.demo_sources import DEMO_SOURCE_NAME, write_demo_sources
 from crawler.ui_screenshot import dump_dom, find_chromium
 
@@ -46,11 +46,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
 
 
 def _processes_of(marker: str) -> list[int]:
@@ -76,28 +71,15 @@ class Live:
     news_url: str
 
 
-def _create_database(admin: Any, name: str) -> None:
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_database(admin: Any, name: str) -> None:
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="module")
 def live_airflow(
     pg_server_url: str, demo_site: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Live]:
     """One Airflow for the module, with its own metadata and news databases (dropped after)."""
-    suffix = uuid.uuid4().hex[:8]
-    metadata_db, news_db = f"newsflow_airflow_{suffix}", f"newsflow_live_{suffix}"
-    admin = psycopg2.connect(pg_server_url)
-    admin.autocommit = True
-    _create_database(admin, metadata_db)
-    _create_database(admin, news_db)
-    news_url = _with_database(pg_server_url, news_db)  # migrated by airflow_local.start
+    databases = contextlib.ExitStack()
+    metadata_url = databases.enter_context(scratch_database(pg_server_url, "newsflow_airflow"))
+    # migrated by airflow_local.start
+    news_url = databases.enter_context(scratch_database(pg_server_url, "newsflow_live"))
     tmp_path = tmp_path_factory.mktemp("airflow-live")
     sources = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
     config = dataclasses.replace(load_config(), database_url=news_url, home=tmp_path / "home")
@@ -114,16 +96,14 @@ def live_airflow(
             config,
             port=port,
             files=files,
-            metadata_url=_with_database(pg_server_url, metadata_db),
+            metadata_url=metadata_url,
             extra_env=extra,
         )
         yield Live(port, files, airflow_local.api_token(files, port), news_url)
     finally:
         airflow_local.stop(config, files=files)
         leftovers = _processes_of(f"AIRFLOW_HOME={files.home}")
-        _drop_database(admin, metadata_db)
-        _drop_database(admin, news_db)
-        admin.close()
+        databases.close()
         assert leftovers == [], f"processes left running after stop: {leftovers}"
 
 
