@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-from psycopg2 import sql
 
 from crawler.config import load_config
 from crawler.db import migrate, query, scratch_database
+from crawler.synthetic import load_synthetic_articles
 
 ROWS = 100_000
 RUNS = 15  # timed runs per query, after one warm-up run
@@ -67,30 +67,6 @@ def _server_url() -> Iterator[str]:
             server.cleanup()
 
 
-def _load(url: str) -> float:
-    """Bulk-load ROWS articles (GIN indexes dropped and rebuilt); returns seconds taken."""
-    start = time.perf_counter()
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SET maintenance_work_mem = '256MB'")
-            cur.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = 'articles'::regclass AND indexrelid::regclass::text LIKE '%%trgm'"
-            )
-            gin = cur.fetchall()
-            for index, _ in gin:
-                cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
-            cur.execute(query("generate_synthetic_articles"), {"n": ROWS, "now": NOW})
-            for _, definition in gin:
-                cur.execute(definition)
-            cur.execute("VACUUM ANALYZE articles")
-    finally:
-        conn.close()
-    return time.perf_counter() - start
-
-
 def _time(cur: Any, statement: str, params: dict[str, Any]) -> tuple[list[float], int]:
     """Latencies (ms) of RUNS executions after a warm-up, and the row count returned."""
     cur.execute(statement, params)
@@ -128,7 +104,9 @@ def main() -> int:
             "DATABASE_URL's server" if load_config().database_url else "embedded, throwaway"
         )
         migrate(url)
-        load_s = _load(url)
+        start = time.perf_counter()
+        load_synthetic_articles(url, ROWS, NOW)
+        load_s = time.perf_counter() - start
         conn = psycopg2.connect(url)
         conn.autocommit = True
         try:

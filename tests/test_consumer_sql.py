@@ -29,6 +29,7 @@ from crawler.demo.server import site_dir
 from crawler.extract import extract
 from crawler.load import content_hash
 from crawler.models import Article
+from crawler.synthetic import load_synthetic_articles
 
 BASE = "https://demo.example"
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -370,32 +371,8 @@ def big_db(pg_server_url: str) -> Iterator[str]:
     """A separate database with 100k generated articles, vacuumed and analysed."""
     with crawler_db.scratch_database(pg_server_url, "newsflow_explain") as url:
         crawler_db.migrate(url)
-        _generate(url, 100_000)
+        load_synthetic_articles(url, 100_000, datetime.now(UTC))
         yield url
-
-
-def _generate(url: str, n: int) -> None:
-    """Bulk-load n synthetic articles: GIN indexes dropped and rebuilt (as for any bulk load)."""
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SET maintenance_work_mem = '256MB'")
-            cur.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid = 'articles'::regclass AND indexrelid::regclass::text LIKE '%%trgm'"
-            )
-            gin = cur.fetchall()
-            for index, _ in gin:
-                cur.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
-            cur.execute(
-                crawler_db.query("generate_synthetic_articles"), {"n": n, "now": datetime.now(UTC)}
-            )
-            for _, definition in gin:
-                cur.execute(definition)
-            cur.execute("VACUUM ANALYZE articles")
-    finally:
-        conn.close()
 
 
 def _plan_nodes(url: str, statement: str, params: Any = None) -> list[dict[str, Any]]:
