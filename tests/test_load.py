@@ -329,3 +329,45 @@ def test_simhash_distance_separates_wire_copies_from_other_stories() -> None:
         for j in range(i + 1, 60)
     )
     assert closest > 3 * DUPLICATE_MAX_DISTANCE, closest
+
+
+def test_crawl_stores_its_first_page_at_once_then_in_batches(db: str) -> None:
+    """The store pipeline writes the crawl's first page immediately (extraction can start while
+    the crawl warms up), then buffers pages into batches of FLUSH_EVERY."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.db import transaction
+    from crawler.items import PageItem
+    from crawler.load import sync_sources
+    from crawler.pipelines import FLUSH_EVERY, StorePipeline
+    from crawler.sources import Source
+    from crawler.spiders.news import NewsSpider
+
+    source = Source(name="first", language="en", allowed_domains=("ex.com",))
+    with transaction(db) as conn:
+        sync_sources(conn, [source])
+    crawler = get_crawler(NewsSpider, {"NEWSFLOW_DATABASE_URL": db, "NEWSFLOW_RUN_ID": "r"})
+    crawler.spider = SimpleNamespace(source=source)  # type: ignore[assignment]
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+
+    def page(i: int) -> PageItem:
+        url = f"https://ex.com/{i}"
+        return PageItem(url, url, 200, "text/html", None, b"<p>x</p>", datetime.now(UTC), "feed")
+
+    def stored() -> int:
+        return _rows(db, "SELECT count(*) FROM raw_pages WHERE source = 'first'")[0][0]
+
+    try:
+        pipeline.process_item(page(0))
+        assert stored() == 1, "the first page must be stored at once"
+        for i in range(1, FLUSH_EVERY):
+            pipeline.process_item(page(i))
+        assert stored() == 1, "later pages are batched"
+        pipeline.process_item(page(FLUSH_EVERY))
+        assert stored() == FLUSH_EVERY + 1
+    finally:
+        pipeline.close_spider()
