@@ -375,9 +375,8 @@ def big_db(pg_server_url: str) -> Iterator[str]:
         yield url
 
 
-def _plan_nodes(url: str, statement: str, params: Any = None) -> list[dict[str, Any]]:
-    rows = _rows(url, "EXPLAIN (FORMAT JSON) " + statement, params)
-    plan = rows[0][0]
+def _nodes(plan: Any) -> list[dict[str, Any]]:
+    """Every node of an ``EXPLAIN (FORMAT JSON)`` plan."""
     if isinstance(plan, str):
         plan = json.loads(plan)
     nodes: list[dict[str, Any]] = []
@@ -387,6 +386,10 @@ def _plan_nodes(url: str, statement: str, params: Any = None) -> list[dict[str, 
         nodes.append(node)
         stack.extend(node.get("Plans", []))
     return nodes
+
+
+def _plan_nodes(url: str, statement: str, params: Any = None) -> list[dict[str, Any]]:
+    return _nodes(_rows(url, "EXPLAIN (FORMAT JSON) " + statement, params)[0][0])
 
 
 _INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
@@ -454,6 +457,44 @@ def test_by_source_newest_first_uses_an_index(big_db: str) -> None:
         )
     )
     assert scans and all(t in _INDEX_NODES for t, _ in scans), scans
+
+
+def _plan_in(cur: Any, statement: str, params: Any) -> list[dict[str, Any]]:
+    """Plan nodes of ``statement`` seen from an open transaction (its uncommitted rows too)."""
+    cur.execute("EXPLAIN (FORMAT JSON) " + statement, params)
+    return _nodes(cur.fetchone()[0])
+
+
+def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
+    # A run of 20 articles among 100k: every check must find them (and, for the duplicate
+    # rate, their identical bodies) by index. Before migration 0008 the checks scanned the
+    # table and hashed every stored body on every run.
+    from crawler.check import check_files
+
+    conn = psycopg2.connect(big_db)
+    try:
+        with conn.cursor() as cur:  # rolled back below: big_db keeps its 100k rows
+            cur.execute(
+                "INSERT INTO articles (url, source, title, body, content_hash, fetched_url,"
+                " fetched_at, run_id) SELECT 'https://example.com/run/' || i, 'synthetic-1',"
+                " 'Title ' || i, repeat('Body of a run article. ', 20) || i, md5(i::text),"
+                " 'https://example.com/run/' || i, now(), 'check-run' FROM generate_series(1, 20) i"
+            )
+            params = {"source": "synthetic-1", "run_id": "check-run"}
+            for path in check_files():
+                scans = _scans_of_articles(_plan_in(cur, path.read_text(), params))
+                assert all(t != "Seq Scan" for t, _ in scans), (
+                    f"{path.stem} scans articles: {scans}"
+                )
+                if path.stem.startswith("articles_"):
+                    assert any(i == "articles_run" for _, i in scans), f"{path.stem}: {scans}"
+            duplicate = _scans_of_articles(
+                _plan_in(cur, (path.parent / "articles_duplicate_rate.sql").read_text(), params)
+            )
+            assert any(i == "articles_body_md5" for _, i in duplicate), duplicate
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 # roles -----------------------------------------------------------------------------------------
