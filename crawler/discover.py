@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin
 
-import courlan
 import lxml.etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -42,14 +41,6 @@ class Candidate:
 
     url: str
     lastmod: datetime | None = None
-
-
-def normalize_url(url: str) -> str:
-    """Canonical form used for every stored or compared URL (courlan: tracking params, case, fragment)."""
-    try:
-        return str(courlan.normalize_url(url, strict=True))
-    except (ValueError, TypeError):
-        return url.split("#", 1)[0]
 
 
 def _parse_date(text: str | None) -> datetime | None:

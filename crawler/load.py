@@ -12,11 +12,8 @@ near-duplicate (body SimHash, :mod:`crawler.simhash`) through ``duplicate_of``. 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
-import multiprocessing
-import os
 import threading
 import time
 from collections import Counter, deque
@@ -29,12 +26,20 @@ from typing import Any
 import psycopg2.extensions
 from psycopg2.extras import Json, execute_values
 
-from crawler.compression import CorruptPage, compress_html, decompress_html
+from crawler.compression import compress_html
 from crawler.db import query
-from crawler.discover import normalize_url
+from crawler.extract_pool import (
+    Job,
+    Result,
+    extract_chunk,
+    extract_page,
+    start_fork_server,
+    start_pool,
+)
 from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.models import Article, Rejection
 from crawler.sources import Source
+from crawler.urls import normalize_url
 
 LOGGER = logging.getLogger(__name__)
 
@@ -43,8 +48,7 @@ WRITE_SIZE = 100  # extracted pages per write (one transaction)
 _POOL_THRESHOLD = 40  # below this many pending pages, a process pool costs more than it saves
 _CHUNK = 4  # pages per task sent to a worker
 _CHUNKS_PER_WORKER = 8  # tasks queued per worker, so none idles while results are written
-_FOLLOW_NICENESS = 5  # extraction workers' niceness while a crawl runs alongside
-_FOLLOW_POLL = 0.5  # seconds between looks for new pages while following a running crawl
+_FOLLOW_POLL = 0.1  # seconds between looks for new pages while following a running crawl
 # SimHash bits: a copy with a credit line added is within 4 bits 97 % of the time, unrelated
 # bodies ~32 apart; 4 is also the most the five bands of migration 0007 are sure to find.
 DUPLICATE_MAX_DISTANCE = 4
@@ -208,73 +212,6 @@ class LoadCounts:
         return sum(self.rejected_by_reason.values())
 
 
-# url, compressed HTML, declared encoding, preset rejection, language, domains, time zone
-Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None]
-Result = tuple[str, Article | Rejection, int | None]
-
-
-def _extract_page(job: Job) -> Result:
-    """Worker-side: decompress and extract one page, fingerprint its body."""
-    from crawler.extract import extract
-    from crawler.simhash import simhash
-
-    url, stored, encoding, preset_reason, language, domains, zone = job
-    if preset_reason:
-        return url, Rejection(preset_reason), None
-    try:
-        html = decompress_html(stored)
-    except CorruptPage as exc:
-        return url, Rejection("corrupt_raw_page", str(exc)), None
-    outcome = extract(
-        html,
-        url,
-        declared_encoding=encoding,
-        default_language=language,
-        allowed_domains=domains,
-        default_timezone=zone,
-    )
-    return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
-
-
-def _extract_chunk(jobs: list[Job]) -> list[Result]:
-    """One pool task: a few pages (module-level so the pool can pickle it)."""
-    return [_extract_page(job) for job in jobs]
-
-
-_WORKER_MODULES = ("crawler.extract", "crawler.simhash")  # trafilatura, lxml: ~1 s to import
-
-
-def _init_worker(niceness: int) -> None:
-    """Pool initializer: import the extractor before the first page arrives, and with a crawl
-    running alongside, yield the CPU to it (the crawl is cheap and latency-bound)."""
-    for module in _WORKER_MODULES:  # already there when the fork server preloaded them
-        importlib.import_module(module)
-
-    if niceness:
-        os.nice(niceness)
-
-
-def _warm_up() -> None:
-    """A no-op task: submitting one per worker starts them all at once."""
-
-
-def _start_pool(workers: int, *, following: bool) -> ProcessPoolExecutor:
-    # Workers are forked from a fork server that imported the extractor once, so a pool starts
-    # in milliseconds, every later pool of the process (the next source) too, and the workers
-    # share the imported code's memory. Not plain fork: this process runs threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(_WORKER_MODULES))
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(_FOLLOW_NICENESS if following else 0,),
-    )
-    for _ in range(workers):
-        pool.submit(_warm_up)
-    return pool
-
-
 def content_hash(article: Article) -> str:
     """Stable hash of everything extraction produced (not of fetch times)."""
     data = asdict(article)
@@ -331,6 +268,8 @@ def load_pending(
     next_look = 0.0  # monotonic time of the next look for pending pages
     drained = False  # the last look found nothing new
     final = False  # a look was made after the crawl had ended: no page can come after it
+    if follow is not None and workers > 1:
+        start_fork_server()  # the extractor imports while the crawl starts up
     try:
         while True:
             finished = follow is None or follow.is_set()  # read before looking: no page missed
@@ -355,13 +294,13 @@ def load_pending(
                     and queue
                     and (follow is not None or len(queue) >= _POOL_THRESHOLD)
                 ):
-                    pool = _start_pool(workers, following=follow is not None)
+                    pool = start_pool(workers, following=follow is not None)
             if pool is None:
-                done.extend(_extract_page(queue.popleft()) for _ in range(len(queue)))
+                done.extend(extract_page(queue.popleft()) for _ in range(len(queue)))
             else:
                 while queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
                     chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
-                    inflight.add(pool.submit(_extract_chunk, chunk))
+                    inflight.add(pool.submit(extract_chunk, chunk))
                 if inflight:
                     ready, _ = wait(inflight, timeout=_FOLLOW_POLL, return_when=FIRST_COMPLETED)
                     for future in ready:
@@ -386,7 +325,7 @@ def _write_batch(
     conn: psycopg2.extensions.connection,
     source: str,
     run_id: str,
-    results: list[tuple[str, Article | Rejection, int | None]],
+    results: list[Result],
     counts: LoadCounts,
 ) -> None:
     now = datetime.now(UTC)

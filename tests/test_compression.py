@@ -44,3 +44,14 @@ def test_output_is_bounded() -> None:
         decompress_html(zstandard.ZstdCompressor(level=1).compress(bomb))
     with pytest.raises(CorruptPage):
         decompress_html(gzip.compress(bomb, compresslevel=1))
+
+
+def test_threads_compressing_at_once_each_get_their_own_page_back() -> None:
+    # compressors are reused per thread: pages compressed concurrently must not mix
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [f"<html><p>page {i} ".encode() + bytes([i % 251]) * (50_000 + i) for i in range(64)]
+    with ThreadPoolExecutor(8) as threads:
+        stored = list(threads.map(compress_html, pages))
+        back = list(threads.map(decompress_html, stored))
+    assert back == pages

@@ -344,9 +344,9 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
 
 
 def test_tracking_parameters_and_canonical_links() -> None:
-    from crawler.discover import normalize_url
     from crawler.extract import extract
     from crawler.models import Article
+    from crawler.urls import normalize_url
 
     url = (
         "HTTPS://News.Example.COM:443/a/1.html?id=7&utm_source=x&utm_medium=y&fbclid=1&gclid=2"

@@ -36,15 +36,11 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from crawler.discover import (
-    feed_entries,
-    is_pagination_link,
-    normalize_url,
-    sitemap_entries,
-)
+from crawler.discover import feed_entries, is_pagination_link, sitemap_entries
 from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.middlewares import HTML_TYPES, BlockedAddressError
 from crawler.sources import Source
+from crawler.urls import normalize_url
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
 # IgnoreRequest messages of Scrapy's middlewares that are failures of the site, by error class.

@@ -73,9 +73,9 @@ def test_news_ingest_twice(
     monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
     monkeypatch.setattr("crawler.load._POOL_THRESHOLD", 1)
     pools: list[int] = []
-    start_pool = crawler.load._start_pool
+    start_pool = crawler.load.start_pool
     monkeypatch.setattr(
-        "crawler.load._start_pool", lambda n, **kw: pools.append(n) or start_pool(n, **kw)
+        "crawler.load.start_pool", lambda n, **kw: pools.append(n) or start_pool(n, **kw)
     )
     dag = _news_ingest_dag()
 
