@@ -44,6 +44,15 @@ def _extract_one(job: tuple[bytes, str]) -> bool:
     return isinstance(extract(job[0], job[1]), Article)
 
 
+def _time_extraction(
+    pool: ProcessPoolExecutor, pages: list[tuple[bytes, str]]
+) -> tuple[float, int]:
+    """Seconds to extract ``pages`` in ``pool``, and how many were articles."""
+    start = time.perf_counter()
+    ok = sum(pool.map(_extract_one, pages, chunksize=4))
+    return time.perf_counter() - start, ok
+
+
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
@@ -187,17 +196,6 @@ def bench(articles: int, extract_sample: int) -> None:
             env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
             cmd = [NEWSFLOW, "run", "--sources", str(sources)]
             subprocess.run([NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-            load = os.getloadavg()
-            pgdata = None if os.environ.get("DATABASE_URL") else tmp / "pgdata"
-            server = psutil.Process(site.pid)
-            before = (_cpu(server), _postgres_cpu(pgdata))
-            first_s, first_rss, first_out, first_cpu = _run_measured(cmd, env)
-            time.sleep(0.5)  # ended backends are reaped by the postmaster
-            first_cpu["site server"] = _cpu(server) - before[0]
-            if pgdata is not None:
-                first_cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
-            second_s, second_rss, second_out, _ = _run_measured(cmd, env)
-
             pages = [
                 (
                     urllib.request.urlopen(f"{base_url}/news/{i}.html").read(),
@@ -209,15 +207,27 @@ def bench(articles: int, extract_sample: int) -> None:
             workers = os.cpu_count() or 1
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
                 list(pool.map(_extract_one, pages[:workers]))  # import trafilatura in every worker
-                start = time.perf_counter()
-                ok = sum(pool.map(_extract_one, pages, chunksize=4))
-                extract_s = time.perf_counter() - start
+                # The machine's speed drifts by up to ±15 % within minutes: extraction alone is
+                # timed just before and just after the crawl, and the mean is the reference.
+                alone_before, ok = _time_extraction(pool, pages)
+                load = os.getloadavg()
+                pgdata = None if os.environ.get("DATABASE_URL") else tmp / "pgdata"
+                server = psutil.Process(site.pid)
+                before = (_cpu(server), _postgres_cpu(pgdata))
+                first_s, first_rss, first_out, first_cpu = _run_measured(cmd, env)
+                time.sleep(0.5)  # ended backends are reaped by the postmaster
+                first_cpu["site server"] = _cpu(server) - before[0]
+                if pgdata is not None:
+                    first_cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
+                alone_after, _ = _time_extraction(pool, pages)
+                second_s, second_rss, second_out, _ = _run_measured(cmd, env)
         finally:
             if site.stdin:
                 site.stdin.close()
             site.wait(timeout=10)
     size = sum(len(p) for p, _ in pages) / len(pages) / 1024
     e2e = articles / first_s
+    extract_s = (alone_before + alone_after) / 2
     alone = len(pages) / extract_s
     print(
         f"site: {articles} articles, ~{size:.0f} KB each; {os.cpu_count()} cores; "
@@ -233,7 +243,8 @@ def bench(articles: int, extract_sample: int) -> None:
     )
     print(
         f"extraction alone ({workers} procs):   {extract_s:6.1f} s  {alone:6.1f} pages/s  "
-        f"({ok}/{len(pages)} articles)"
+        f"({ok}/{len(pages)} articles; {len(pages) / alone_before:.1f} pages/s before the "
+        f"crawl, {len(pages) / alone_after:.1f} after)"
     )
     print(f"end-to-end / extraction alone: {e2e / alone:.0%}")
     total = sum(first_cpu.values())

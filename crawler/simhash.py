@@ -34,12 +34,11 @@ def simhash(text: str) -> int | None:
     if not words:
         return None
     if len(words) < SHINGLE:
-        shingles = [" ".join(words)]
-    else:
-        shingles = [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
-    digests = b"".join(
-        hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest() for s in set(shingles)
-    )
+        shingles = {" ".join(words)}
+    else:  # the SHINGLE-token windows, joined by a space (zip: half the cost of slicing)
+        shingles = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE)), strict=False)))
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(s.encode("utf-8"), digest_size=8).digest() for s in shingles])
     n = len(digests) // 8
     value = 0
     for bit, table in enumerate(_BIT_TABLES):

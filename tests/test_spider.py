@@ -187,7 +187,8 @@ def test_failed_urls_are_retried_directly_up_to_max_attempts(
 def test_crawl_child_opens_no_console_or_remote_control_port(
     demo_site: Any, db: str, tmp_path: Path
 ) -> None:
-    """Scrapy's telnet console and (2.19+) code-running remote-control HTTP server stay off."""
+    """Scrapy's telnet console and (2.19+) code-running remote-control HTTP server stay off, and
+    so do the depth and Referer spider middlewares we have no use for."""
     sources_path = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml", ("feeds",))
     (source,) = load_sources(sources_path)
     log = tmp_path / "crawl.log"
@@ -196,3 +197,8 @@ def test_crawl_child_opens_no_console_or_remote_control_port(
     assert "Enabled extensions" in text  # the log is Scrapy's own
     assert "RemoteControl" not in text and "TelnetConsole" not in text
     assert "listening on port" not in text.lower()
+    # nor the spider middlewares we switched off for speed (and their Referer headers)
+    middlewares = text.split("Enabled spider middlewares:", 1)[1].split("]", 1)[0]
+    assert "HttpErrorMiddleware" in middlewares  # the list is the right one
+    assert "DepthMiddleware" not in middlewares and "RefererMiddleware" not in middlewares
+    assert not [r for r in demo_site.requests if r.headers.get("Referer")]

@@ -49,7 +49,14 @@ BINARY_TYPES: dict[str, str] = {
 }
 DEFAULT_TYPE = "application/octet-stream"
 # Request headers kept in the request log (what tests assert on: politeness and conditional GET).
-RECORDED_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "If-Modified-Since", "If-None-Match")
+RECORDED_HEADERS = (
+    "User-Agent",
+    "Accept",
+    "Accept-Encoding",
+    "If-Modified-Since",
+    "If-None-Match",
+    "Referer",
+)
 
 
 class RecordedRequest(NamedTuple):
