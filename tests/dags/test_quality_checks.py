@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from crawler.check import CheckResult, run_checks
+from crawler.check import CheckResult, run_checks, run_checks_concurrently
 
 SOURCE = "quality-src"
 RUN = "scheduled__2026-11-20T00:00:00+00:00"
@@ -113,3 +113,23 @@ def test_volume_needs_a_baseline(conn: psycopg2.extensions.connection) -> None:
     _run(conn, RUN, 0, NOW)
     result = _results(conn)["crawl_run_volume"]
     assert result.passed, f"flagged with only 2 earlier runs (3 needed): {result}"
+
+
+def test_checks_run_concurrently_give_the_same_results(
+    conn: psycopg2.extensions.connection, db: str
+) -> None:
+    # check_step runs the checks on two connections at once: same results, same order
+    for n in range(12):
+        _article(
+            conn,
+            n,
+            f"{n} {PARAGRAPH}\nRelated stories:\n{PARAGRAPH}" if n < 3 else f"{n} {PARAGRAPH}",
+        )
+    _article(conn, 12, "too short")
+    _article(conn, 13, f"0 {PARAGRAPH}\nRelated stories:\n{PARAGRAPH}")
+    _run(conn, RUN, 14, NOW)
+    sequential = run_checks(conn, SOURCE, RUN)
+    concurrent = run_checks_concurrently(db, SOURCE, RUN)
+    assert concurrent == sequential
+    failed = {r.name: r.failing for r in concurrent if not r.passed}
+    assert failed == {"articles_boilerplate_leak": 4, "articles_without_body": 1}, failed
