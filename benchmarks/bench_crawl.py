@@ -2,16 +2,19 @@
 
 Prints, for a site of N articles (2,000 by default; ``--articles 10000`` for the large one):
 
-- pages/s of ``newsflow run`` from scratch (crawl, extraction overlapping it, load),
-- seconds of the second, no-change run of the same site,
+- pages/s of ``newsflow run`` from scratch (crawl, extraction overlapping it, load), ``--repeat``
+  times (3 by default), each time on a fresh database,
+- seconds of the second, no-change run of the same site (after the first run),
 - peak RSS of each run, summed over the ``newsflow`` process and all its children (the crawl
   child, the extraction workers), sampled every 50 ms; the site server and PostgreSQL are not
   counted,
-- pages/s of extraction alone (``crawler.extract.extract``) over the same pages on all cores.
+- pages/s of extraction alone (``crawler.extract.extract``) over the same pages on all cores,
+  timed before the first run and after every run: each run is compared with the mean of the two
+  timings around it, and the median ratio is the figure (the machine's speed drifts).
 
 The site runs in its own process (``python -m crawler.demo.generated``), the database is an
-embedded PostgreSQL in a temporary directory unless ``DATABASE_URL`` is set (then a fresh
-database is created on that server). Nothing here asserts on time.
+embedded PostgreSQL in a temporary directory unless ``DATABASE_URL`` is set (then fresh
+databases are created on that server, and dropped). Nothing here asserts on time.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,7 +138,8 @@ def _postgres_cpu(pgdata: Path | None) -> float:
     return 0.0
 
 
-def _database(tmp: Path) -> tuple[str, object]:
+def _server(tmp: Path) -> tuple[str, object]:
+    """URL of the PostgreSQL server to use (``DATABASE_URL``'s, else an embedded one in ``tmp``)."""
     server_url = os.environ.get("DATABASE_URL")
     handle: object = None
     if not server_url:
@@ -147,16 +152,39 @@ def _database(tmp: Path) -> tuple[str, object]:
         Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
         handle = pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
         server_url = handle.get_uri()  # type: ignore[attr-defined]
-    from crawler.db import create_database
-
-    return create_database(server_url, f"newsflow_bench_{uuid.uuid4().hex[:8]}"), handle
+    return server_url, handle
 
 
-def bench(articles: int, extract_sample: int) -> None:
+def _sources_file(path: Path, base_url: str) -> Path:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "name": "bench",
+                        "language": "en",
+                        "allowed_domains": ["127.0.0.1"],
+                        "sitemaps": [f"{base_url}/sitemap.xml"],
+                        "article_url_pattern": r"/news/\d+\.html$",
+                        "download_delay": 0,  # our own server: no politeness needed
+                        "concurrency": 16,
+                        "allow_private_networks": True,
+                    }
+                ]
+            }
+        )
+    )
+    return path
+
+
+def bench(articles: int, extract_sample: int, repeat: int) -> None:
+    from crawler.db import create_database, drop_database
+
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name:
         os.chmod(tmp_name, 0o755)  # pgserver runs postgres as its own user
         tmp = Path(tmp_name)
-        url, _server = _database(tmp)
+        server_url, _handle = _server(tmp)
+        pgdata = None if os.environ.get("DATABASE_URL") else tmp / "pgdata"
         site = subprocess.Popen(
             [
                 sys.executable,
@@ -171,31 +199,12 @@ def bench(articles: int, extract_sample: int) -> None:
             text=True,
             cwd=ROOT,
         )
+        runs: list[tuple[float, int, float, float]] = []  # wall s, peak RSS, alone before/after
         try:
             assert site.stdout is not None
             base_url = site.stdout.readline().strip()
-            sources = tmp / "sources.yaml"
-            sources.write_text(
-                yaml.safe_dump(
-                    {
-                        "sources": [
-                            {
-                                "name": "bench",
-                                "language": "en",
-                                "allowed_domains": ["127.0.0.1"],
-                                "sitemaps": [f"{base_url}/sitemap.xml"],
-                                "article_url_pattern": r"/news/\d+\.html$",
-                                "download_delay": 0,  # our own server: no politeness needed
-                                "concurrency": 16,
-                                "allow_private_networks": True,
-                            }
-                        ]
-                    }
-                )
-            )
-            env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
+            sources = _sources_file(tmp / "sources.yaml", base_url)
             cmd = [NEWSFLOW, "run", "--sources", str(sources)]
-            subprocess.run([NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
             pages = [
                 (
                     urllib.request.urlopen(f"{base_url}/news/{i}.html").read(),
@@ -205,58 +214,73 @@ def bench(articles: int, extract_sample: int) -> None:
                 for i in sorted({k * articles // extract_sample for k in range(extract_sample)})
             ]
             workers = os.cpu_count() or 1
+            load = os.getloadavg()
+            server = psutil.Process(site.pid)
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
                 list(pool.map(_extract_one, pages[:workers]))  # import trafilatura in every worker
-                # The machine's speed drifts by up to ±15 % within minutes: extraction alone is
-                # timed just before and just after the crawl, and the mean is the reference.
-                alone_before, ok = _time_extraction(pool, pages)
-                load = os.getloadavg()
-                pgdata = None if os.environ.get("DATABASE_URL") else tmp / "pgdata"
-                server = psutil.Process(site.pid)
-                before = (_cpu(server), _postgres_cpu(pgdata))
-                first_s, first_rss, first_out, first_cpu = _run_measured(cmd, env)
-                time.sleep(0.5)  # ended backends are reaped by the postmaster
-                first_cpu["site server"] = _cpu(server) - before[0]
-                if pgdata is not None:
-                    first_cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
-                alone_after, _ = _time_extraction(pool, pages)
-                second_s, second_rss, second_out, _ = _run_measured(cmd, env)
+                # The machine's speed drifts by up to ±25 % within minutes: each from-scratch run
+                # (on a fresh database) sits between two timings of extraction alone and is
+                # compared with their mean; the median of the runs' ratios is the figure.
+                alone, ok = _time_extraction(pool, pages)
+                for n in range(repeat):
+                    name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
+                    url = create_database(server_url, name)
+                    env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
+                    subprocess.run(
+                        [NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True
+                    )
+                    before = (_cpu(server), _postgres_cpu(pgdata))
+                    first_s, first_rss, first_out, cpu = _run_measured(cmd, env)
+                    time.sleep(0.5)  # ended backends are reaped by the postmaster
+                    cpu["site server"] = _cpu(server) - before[0]
+                    if pgdata is not None:
+                        cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
+                    after, _ = _time_extraction(pool, pages)
+                    runs.append((first_s, first_rss, alone, after))
+                    if n == 0:
+                        first_cpu, first_wall = cpu, first_s
+                        second_s, second_rss, second_out, _ = _run_measured(cmd, env)
+                        out = first_out + second_out
+                    drop_database(server_url, name)
+                    alone = after
         finally:
             if site.stdin:
                 site.stdin.close()
             site.wait(timeout=10)
     size = sum(len(p) for p, _ in pages) / len(pages) / 1024
-    e2e = articles / first_s
-    extract_s = (alone_before + alone_after) / 2
-    alone = len(pages) / extract_s
     print(
         f"site: {articles} articles, ~{size:.0f} KB each; {os.cpu_count()} cores; "
-        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+        f"extraction alone over {len(pages)} of its pages ({ok} articles) in {workers} processes"
     )
-    print(
-        f"first run (crawl+extract+load): {first_s:6.1f} s  {e2e:6.1f} pages/s  "
-        f"peak RSS {first_rss / 2**20:6.0f} MB"
-    )
+    ratios = []
+    for n, (wall, rss, before_s, after_s) in enumerate(runs, start=1):
+        e2e = articles / wall
+        alone_rate = len(pages) / ((before_s + after_s) / 2)
+        ratios.append(e2e / alone_rate)
+        print(
+            f"run {n} from scratch (crawl+extract+load): {wall:6.1f} s {e2e:6.1f} pages/s  peak RSS "
+            f"{rss / 2**20:4.0f} MB | extraction alone {len(pages) / before_s:6.1f} before, "
+            f"{len(pages) / after_s:6.1f} after | ratio {e2e / alone_rate:.0%}"
+        )
     print(
         f"no-change rerun:                {second_s:6.1f} s                peak RSS "
-        f"{second_rss / 2**20:6.0f} MB"
+        f"{second_rss / 2**20:4.0f} MB"
     )
     print(
-        f"extraction alone ({workers} procs):   {extract_s:6.1f} s  {alone:6.1f} pages/s  "
-        f"({ok}/{len(pages)} articles; {len(pages) / alone_before:.1f} pages/s before the "
-        f"crawl, {len(pages) / alone_after:.1f} after)"
+        f"end-to-end / extraction alone: median {statistics.median(ratios):.0%} of {len(ratios)} "
+        f"run(s) (lowest {min(ratios):.0%}, highest {max(ratios):.0%})"
     )
-    print(f"end-to-end / extraction alone: {e2e / alone:.0%}")
     total = sum(first_cpu.values())
     print(
-        f"CPU of the first run: {total:.1f} s over {first_s:.1f} s wall "
-        f"({total / first_s / (os.cpu_count() or 1):.0%} of all cores); ms per page: "
+        f"CPU of run 1: {total:.1f} s over {first_wall:.1f} s wall "
+        f"({total / first_wall / (os.cpu_count() or 1):.0%} of all cores); ms per page: "
         + ", ".join(
             f"{role} {seconds * 1000 / articles:.1f}"
             for role, seconds in sorted(first_cpu.items(), key=lambda kv: -kv[1])
         )
     )
-    for line in (first_out + second_out).splitlines():
+    for line in out.splitlines():
         if line.startswith("bench"):
             print("  newsflow:", line)
 
@@ -271,6 +295,12 @@ def main() -> int:
         help="site sizes to run (default 2000; e.g. --articles 2000 10000)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="from-scratch runs per size, each between two timings of extraction alone (default 3)",
+    )
+    parser.add_argument(
         "--extract-sample",
         type=int,
         default=2000,
@@ -278,7 +308,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     for n in args.articles:
-        bench(n, args.extract_sample)
+        bench(n, args.extract_sample, args.repeat)
     return 0
 
 
