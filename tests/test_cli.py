@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import psycopg2
 import pytest
 
 from crawler.demo.server import site_dir
+from tests.helpers import free_port
 
 NEWSFLOW = shutil.which("newsflow") or str(Path(__file__).parents[1] / ".venv" / "bin" / "newsflow")
 SEED_LIKE = site_dir() / "news/2026/11/20/us-china-trade-talks-stall.html"
@@ -108,15 +108,9 @@ def _manifest_count(outcome: str) -> int:
     return sum(1 for c in manifest["candidates"] if c["outcome"] == outcome)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path)}
-    port = str(_free_port())
+    port = str(free_port())
     first = _newsflow("demo", "--port", port, env=env)
     assert first.returncode == 0, first.stderr
     header, row = first.stdout.splitlines()[:2]

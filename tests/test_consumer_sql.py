@@ -30,6 +30,7 @@ from crawler.extract import extract
 from crawler.load import content_hash
 from crawler.models import Article
 from crawler.synthetic import load_synthetic_articles
+from tests.helpers import query_rows
 
 BASE = "https://demo.example"
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -106,12 +107,6 @@ def _store(url: str, articles: list[Article], source: str = "demo") -> None:
         )
 
 
-def _rows(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
-    with crawler_db.transaction(url) as conn, conn.cursor() as cur:
-        cur.execute(statement, params)
-        return cur.fetchall()
-
-
 def _search(
     url: str,
     query: str,
@@ -173,7 +168,7 @@ def _documented_views() -> dict[str, list[tuple[str, str]]]:
 def test_views_are_the_documented_columns(pg_url: str) -> None:
     documented = _documented_views()
     actual: dict[str, list[tuple[str, str]]] = {}
-    for schema_table, column, typ in _rows(
+    for schema_table, column, typ in query_rows(
         pg_url,
         """SELECT c.relnamespace::regnamespace || '.' || c.relname, a.attname,
                   format_type(a.atttypid, a.atttypmod)
@@ -191,11 +186,11 @@ def test_views_are_the_documented_columns(pg_url: str) -> None:
 def test_articles_view_has_one_row_per_url_with_the_latest_version(
     demo: dict[str, Article], db: str
 ) -> None:
-    rows = _rows(db, "SELECT url, title, source, language FROM news.articles")
+    rows = query_rows(db, "SELECT url, title, source, language FROM news.articles")
     assert sorted(r[0] for r in rows) == sorted(demo)
     edited = replace(demo[TRADE_TALKS], title="改訂版の見出し")
     _store(db, [edited])
-    rows = _rows(db, "SELECT title FROM news.articles WHERE url = %s", (TRADE_TALKS,))
+    rows = query_rows(db, "SELECT title FROM news.articles WHERE url = %s", (TRADE_TALKS,))
     assert rows == [("改訂版の見出し",)], "the view shows the latest version, once"
 
 
@@ -207,9 +202,9 @@ def test_daily_counts_count_articles_per_utc_day_source_and_language(
         for a in demo.values()
         if a.published_at is not None
     )
-    rows = _rows(db, "SELECT day, source, language, articles FROM news.daily_counts")
+    rows = query_rows(db, "SELECT day, source, language, articles FROM news.daily_counts")
     assert {(d, s, lang): n for d, s, lang, n in rows} == dict(expected)
-    in_range = _rows(
+    in_range = query_rows(
         db,
         crawler_db.query("daily_counts_between"),
         {"start": datetime(2026, 11, 18).date(), "end": datetime(2026, 11, 20).date()},
@@ -228,7 +223,7 @@ def test_recent_articles_are_the_last_seven_days_newest_first(db: str) -> None:
             _article("https://e.example/undated", None),
         ],
     )
-    rows = _rows(db, crawler_db.query("recent_articles"))
+    rows = query_rows(db, crawler_db.query("recent_articles"))
     assert [r[0] for r in rows] == ["https://e.example/1d", "https://e.example/6d"]
 
 
@@ -246,7 +241,7 @@ def test_story_duplicates_group_articles_by_the_story_their_links_lead_to(db: st
                 *("https://e.example/e", "https://e.example/d"),
             ),
         )
-    rows = _rows(
+    rows = query_rows(
         db,
         "SELECT story_url, url, story_size, is_original, duplicate_of FROM news.story_duplicates "
         "ORDER BY story_url, url",
@@ -389,7 +384,7 @@ def _nodes(plan: Any) -> list[dict[str, Any]]:
 
 
 def _plan_nodes(url: str, statement: str, params: Any = None) -> list[dict[str, Any]]:
-    return _nodes(_rows(url, "EXPLAIN (FORMAT JSON) " + statement, params)[0][0])
+    return _nodes(query_rows(url, "EXPLAIN (FORMAT JSON) " + statement, params)[0][0])
 
 
 _INDEX_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
@@ -407,7 +402,7 @@ def _scans_of_articles(nodes: list[dict[str, Any]]) -> list[tuple[str, str | Non
 
 
 def test_big_db_holds_100k_articles(big_db: str) -> None:
-    assert _rows(big_db, "SELECT count(*), count(DISTINCT language) FROM articles") == [
+    assert query_rows(big_db, "SELECT count(*), count(DISTINCT language) FROM articles") == [
         (100_000, 3)
     ]
 
@@ -556,10 +551,10 @@ def test_reader_reads_the_news_schema_and_searches(demo: dict[str, Article], as_
 def test_reader_cannot_write_nor_read_internal_tables(
     demo: dict[str, Article], as_role: Any, db: str, statement: str
 ) -> None:
-    before = _rows(db, "SELECT count(*), sum(length(title)) FROM articles")
+    before = query_rows(db, "SELECT count(*), sum(length(title)) FROM articles")
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         as_role("newsflow_reader", statement)
-    assert _rows(db, "SELECT count(*), sum(length(title)) FROM articles") == before
+    assert query_rows(db, "SELECT count(*), sum(length(title)) FROM articles") == before
 
 
 @pytest.mark.parametrize(
@@ -662,7 +657,7 @@ def test_db_roles_gives_login_and_a_scram_password_never_printed(db: str) -> Non
         assert "newsflow_reader: LOGIN, password set" in proc.stdout
         assert "newsflow_writer: unchanged" in proc.stdout
         assert password not in proc.stdout + proc.stderr
-        (stored,) = _rows(
+        (stored,) = query_rows(
             db, "SELECT rolpassword FROM pg_authid WHERE rolname = 'newsflow_reader'"
         )[0]
         assert stored.startswith("SCRAM-SHA-256$") and password not in stored

@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 import yaml
 
@@ -27,6 +26,7 @@ from crawler.errors import CrawlError
 from crawler.run import crawl_step, load_step, new_run_id
 from crawler.sources import Source, load_sources
 from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer
+from tests.helpers import query_rows
 
 
 def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
@@ -47,14 +47,6 @@ def _crawl_load(source: Source, path: Path, db: str, **kw: Any) -> tuple[Any, An
     run_id = new_run_id()
     crawled = crawl_step(source, sources_path=path, database_url=db, run_id=run_id, **kw)
     return crawled, load_step(source, database_url=db, run_id=run_id)
-
-
-def _rows(db: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    conn.close()
-    return rows
 
 
 # hostile site ------------------------------------------------------------------------------
@@ -81,7 +73,7 @@ def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: P
                 status,
                 attempts,
             )
-            for url, error_class, status, attempts in _rows(
+            for url, error_class, status, attempts in query_rows(
                 db, "SELECT url, error_class, http_status, attempts FROM fetch_errors"
             )
         }
@@ -93,12 +85,12 @@ def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: P
             "/a/loop.html": ("redirect_loop", None, 1),
             "/a/bomb.html": ("too_large", None, 1),  # 64 MB after gunzip > DOWNLOAD_MAXSIZE
         }, errors
-        ((run_errors, by_class),) = _rows(db, "SELECT errors, errors_by_class FROM crawl_runs")
+        ((run_errors, by_class),) = query_rows(db, "SELECT errors, errors_by_class FROM crawl_runs")
         assert run_errors == 6 and sum(by_class.values()) == 6, by_class
 
         pages = {
             url.removeprefix(base): (state, reason, size)
-            for url, state, reason, size in _rows(
+            for url, state, reason, size in query_rows(
                 db,
                 "SELECT url, state, reject_reason, length(html_compressed) FROM raw_pages",
             )
@@ -152,7 +144,7 @@ def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -
         with pytest.raises(CrawlError, match="private_address"):
             crawl_step(source, sources_path=path, database_url=db, run_id="internal-1")
         assert site.paths() == [], "a request reached the loopback server"
-    assert _rows(db, "SELECT error_class FROM fetch_errors") == [("private_address",)]
+    assert query_rows(db, "SELECT error_class FROM fetch_errors") == [("private_address",)]
 
 
 def test_address_classification() -> None:
@@ -213,38 +205,38 @@ def test_revisions_and_syndicated_copies(db: str, tmp_path: Path) -> None:
         assert first.articles_new == 5
         _, copies = _crawl_load(wire_source, wire_path, db)
         assert copies.articles_new == 5
-        links = dict(_rows(db, "SELECT url, duplicate_of FROM articles"))
+        links = dict(query_rows(db, "SELECT url, duplicate_of FROM articles"))
         for i in range(5):
             assert links[wire.article_url(i)] == daily.article_url(i), (i, links)
             assert links[daily.article_url(i)] is None
         assert len(set(links.values()) - {None}) == 5, "each copy links to its own original"
 
-        before = dict(_rows(db, "SELECT url, updated_at FROM articles"))
+        before = dict(query_rows(db, "SELECT url, updated_at FROM articles"))
         daily.edition, daily.edited = 1, {2}
         crawled, second = _crawl_load(daily_source, daily_path, db)
         assert crawled.pages_fetched == 5, "revisit_hours: every stored article is refetched"
         assert (second.articles_new, second.articles_updated) == (0, 1), second
         edited = daily.article_url(2)
-        ((body, revisions, updated_at),) = _rows(
-            db, "SELECT body, revision_count, updated_at FROM articles WHERE url = %s", edited
+        ((body, revisions, updated_at),) = query_rows(
+            db, "SELECT body, revision_count, updated_at FROM articles WHERE url = %s", (edited,)
         )
         assert "Correction (edition 1)" in body and revisions == 2
         assert updated_at > before[edited]
-        ((old_body, number, superseded),) = _rows(
+        ((old_body, number, superseded),) = query_rows(
             db,
             "SELECT body, revision, superseded_at FROM article_revisions WHERE article_url = %s",
-            edited,
+            (edited,),
         )
         assert number == 1 and "Correction" not in old_body and superseded is not None
-        after = dict(_rows(db, "SELECT url, updated_at FROM articles"))
+        after = dict(query_rows(db, "SELECT url, updated_at FROM articles"))
         assert {u: t for u, t in after.items() if u != edited} == {
             u: t for u, t in before.items() if u != edited
         }, "unchanged articles were rewritten"
 
         _, third = _crawl_load(daily_source, daily_path, db)
         assert (third.articles_new, third.articles_updated) == (0, 0)
-        assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
-        assert dict(_rows(db, "SELECT url, updated_at FROM articles")) == after
+        assert query_rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+        assert dict(query_rows(db, "SELECT url, updated_at FROM articles")) == after
 
 
 # backfill ----------------------------------------------------------------------------------
@@ -314,14 +306,14 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
         )
         try:
             deadline = time.monotonic() + 60
-            while _rows(db, "SELECT count(*) FROM raw_pages")[0][0] < 50:
+            while query_rows(db, "SELECT count(*) FROM raw_pages")[0][0] < 50:
                 assert child.poll() is None, "the crawl ended before it could be killed"
                 assert time.monotonic() < deadline, "the crawl stored nothing"
                 time.sleep(0.05)
             os.kill(child.pid, signal.SIGKILL)
         finally:
             child.wait()
-        stored = {u for (u,) in _rows(db, "SELECT url FROM raw_pages")}
+        stored = {u for (u,) in query_rows(db, "SELECT url FROM raw_pages")}
         requested_first = [p for p in site.paths() if p.startswith("/news/")]
         assert 50 <= len(stored) < 240, len(stored)
 
@@ -335,8 +327,8 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
         assert set(requested_first) | set(requested_again) == {
             f"/news/{i}.html" for i in range(240)
         }
-        assert _rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(240, 240)]
-        assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state <> 'article'") == [(0,)]
+        assert query_rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [(240, 240)]
+        assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state <> 'article'") == [(0,)]
         assert loaded.articles_new == 240  # the killed run's pending pages were loaded too
 
 

@@ -15,6 +15,7 @@ from crawler.demo_sources import write_demo_sources
 from crawler.load import content_hash
 from crawler.run import check_step, crawl_step, load_step
 from crawler.sources import load_sources
+from tests.helpers import query_rows
 
 MANIFEST = json.loads((site_dir() / "MANIFEST.json").read_text(encoding="utf-8"))
 STORED = [c for c in MANIFEST["candidates"] if c["outcome"] == "stored"]
@@ -31,12 +32,6 @@ def _run(site: Any, db: str, tmp_path: Path, run_id: str) -> Any:
     return counts
 
 
-def _rows(db: str, query: str) -> list[tuple[Any, ...]]:
-    with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute(query)
-        return cur.fetchall()
-
-
 def test_articles_match_the_manifest(demo_site: Any, db: str, tmp_path: Path) -> None:
     counts = _run(demo_site, db, tmp_path, "run-1")
     assert counts.articles_new == len(STORED)
@@ -44,7 +39,7 @@ def test_articles_match_the_manifest(demo_site: Any, db: str, tmp_path: Path) ->
     assert counts.errors_by_class == {"http_404": 1}
     rows = {
         r[0].removeprefix(demo_site.base_url): r
-        for r in _rows(
+        for r in query_rows(
             db, "SELECT url, title, language, published_at, authors, body, source FROM articles"
         )
     }
@@ -63,7 +58,7 @@ def test_articles_match_the_manifest(demo_site: Any, db: str, tmp_path: Path) ->
             assert snippet in body, f"{c['path']}: body lacks {snippet!r}"
         for snippet in c.get("without", []):
             assert snippet not in body, f"{c['path']}: body keeps boilerplate {snippet!r}"
-    (run,) = _rows(
+    (run,) = query_rows(
         db, "SELECT status, pages_fetched, articles_new, rejected, errors FROM crawl_runs"
     )
     assert run == ("succeeded", len(STORED) + len(REJECTED), len(STORED), len(REJECTED), 1)
@@ -77,23 +72,23 @@ def _parse(text: str) -> Any:
 
 def test_second_run_is_idempotent(demo_site: Any, db: str, tmp_path: Path) -> None:
     _run(demo_site, db, tmp_path, "run-1")
-    before = _rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    before = query_rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
     demo_site.clear_requests()
     counts = _run(demo_site, db, tmp_path, "run-2")
-    after = _rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    after = query_rows(db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
     assert after == before, "a rerun on an unchanged site must not write articles"
     assert (counts.articles_new, counts.articles_updated) == (0, 0)
     # stored URLs still named by the listing pages count as unchanged; feeds and sitemaps
     # answered 304, so what they list is not even looked at
     # known rejected pages are skipped too, but they are not unchanged articles
-    ((stats,),) = _rows(db, "SELECT crawl_stats FROM crawl_runs WHERE run_id = 'run-2'")
+    ((stats,),) = query_rows(db, "SELECT crawl_stats FROM crawl_runs WHERE run_id = 'run-2'")
     known, known_articles = (
         stats["newsflow/known_skipped"],
         stats["newsflow/known_articles_skipped"],
     )
     assert counts.articles_unchanged == known_articles, (counts, stats)
     assert 0 < known_articles < known <= len(STORED) + len(REJECTED), stats
-    assert _rows(db, "SELECT count(*) FROM crawl_runs") == [(2,)]
+    assert query_rows(db, "SELECT count(*) FROM crawl_runs") == [(2,)]
 
 
 def test_changed_page_updates_its_article(demo_site: Any, db: str, tmp_path: Path) -> None:
@@ -157,7 +152,7 @@ def test_load_in_process_and_in_pool_agree(
     finally:
         load_module._POOL_THRESHOLD = old
     assert counts.articles_new == len(STORED)
-    hashes = _rows(db, "SELECT count(DISTINCT content_hash) FROM articles")
+    hashes = query_rows(db, "SELECT count(DISTINCT content_hash) FROM articles")
     assert hashes == [(len(STORED),)]
 
 
@@ -234,8 +229,8 @@ def test_load_follows_a_crawl_storing_pages_in_waves(db: str) -> None:
     assert not loader.is_alive()
     (counts,) = result
     assert (counts.new, counts.updated, counts.unchanged, counts.rejected) == (30, 0, 0, 0), counts
-    assert _rows(db, "SELECT count(*) FROM articles WHERE source = 'waves'") == [(30,)]
-    assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+    assert query_rows(db, "SELECT count(*) FROM articles WHERE source = 'waves'") == [(30,)]
+    assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
 
 
 def test_source_timezone_reaches_extraction(db: str) -> None:
@@ -266,7 +261,9 @@ def test_source_timezone_reaches_extraction(db: str) -> None:
             store_pages(conn, name, "r", [item])
             counts = load_pending(conn, source, "r")
         assert counts.new == 1, (name, counts)
-        (published,) = _rows(db, f"SELECT published_at FROM articles WHERE source = '{name}'")[0]
+        (published,) = query_rows(db, f"SELECT published_at FROM articles WHERE source = '{name}'")[
+            0
+        ]
         assert published == datetime(2024, 1, 15, 9 - hours, tzinfo=UTC), (name, published)
 
 
@@ -319,9 +316,9 @@ def test_near_duplicate_bands_find_every_copy_within_the_distance(
             },
         )
     expected = [("https://ex.com/original",)] if linked else [(None,)]
-    assert _rows(db, "SELECT duplicate_of FROM articles WHERE url = 'https://ex.com/copy'") == (
-        expected
-    )
+    assert query_rows(
+        db, "SELECT duplicate_of FROM articles WHERE url = 'https://ex.com/copy'"
+    ) == (expected)
 
 
 def test_simhash_distance_separates_wire_copies_from_other_stories() -> None:
@@ -374,7 +371,7 @@ def test_crawl_stores_its_first_page_at_once_then_in_batches(db: str) -> None:
         return PageItem(url, url, 200, "text/html", None, b"<p>x</p>", datetime.now(UTC), "feed")
 
     def stored() -> int:
-        return _rows(db, "SELECT count(*) FROM raw_pages WHERE source = 'first'")[0][0]
+        return query_rows(db, "SELECT count(*) FROM raw_pages WHERE source = 'first'")[0][0]
 
     try:
         pipeline.process_item(page(0))

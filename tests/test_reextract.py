@@ -18,16 +18,9 @@ from crawler.maintenance import prune_raw_html
 from crawler.reextract import reextract
 from crawler.run import crawl_step, load_step
 from crawler.sources import Source, load_sources
+from tests.helpers import query_rows
 
 RETENTION = timedelta(days=90)
-
-
-def _rows(db: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg2.connect(db) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    conn.close()
-    return rows
 
 
 def _crawl_and_load(source: Source, sources_path: Path, db: str) -> None:
@@ -53,14 +46,14 @@ def _newsflow_reextract(sources_path: Path, db: str) -> str:
 def test_reextract_updates_through_revisions(demo_sources: Path, db: str) -> None:
     (source,) = load_sources(demo_sources)
     _crawl_and_load(source, demo_sources, db)
-    stored = _rows(db, "SELECT count(*) FROM articles")[0][0]
+    stored = query_rows(db, "SELECT count(*) FROM articles")[0][0]
 
     (unchanged,) = reextract(db, [source])
     assert (unchanged.counts.articles_new, unchanged.counts.articles_updated) == (0, 0)
     assert unchanged.counts.articles_unchanged == stored
     assert unchanged.skipped_pruned == 0
 
-    url, html_compressed = _rows(
+    url, html_compressed = query_rows(
         db,
         "SELECT url, html_compressed FROM raw_pages WHERE state = 'article' ORDER BY url LIMIT 1",
     )[0]
@@ -75,8 +68,8 @@ def test_reextract_updates_through_revisions(demo_sources: Path, db: str) -> Non
     conn.close()
     out = _newsflow_reextract(demo_sources, db)
     assert "updated 1," in out, out
-    assert _rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
-    runs = _rows(db, "SELECT run_id, status FROM crawl_runs WHERE run_id LIKE 'reextract__%%'")
+    assert query_rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
+    runs = query_rows(db, "SELECT run_id, status FROM crawl_runs WHERE run_id LIKE 'reextract__%%'")
     assert len(runs) == 2 and {s for _, s in runs} == {"succeeded"}
 
 
@@ -99,8 +92,8 @@ def test_reextract_skips_pages_whose_html_was_pruned(
 ) -> None:
     (source,) = load_sources(demo_sources)
     _crawl_and_load(source, demo_sources, db)
-    articles = _rows(db, "SELECT url FROM raw_pages WHERE state = 'article' ORDER BY url")
-    listings = _rows(db, "SELECT url FROM raw_pages WHERE reject_reason = 'listing_page'")
+    articles = query_rows(db, "SELECT url FROM raw_pages WHERE state = 'article' ORDER BY url")
+    listings = query_rows(db, "SELECT url FROM raw_pages WHERE reject_reason = 'listing_page'")
     assert len(articles) >= 4 and listings, "the demo crawl stored too little to prune some"
     old = [url for (url,) in articles[:2] + listings[:1]]
     assert _age_and_prune(db, old) == len(old), "prune_raw_html did not empty the aged pages"
@@ -108,10 +101,10 @@ def test_reextract_skips_pages_whose_html_was_pruned(
     page_sql = (
         "SELECT url, state, reject_reason, article_url, html_compressed FROM raw_pages ORDER BY url"
     )
-    pages_before = {row[0]: row for row in _rows(db, page_sql)}
+    pages_before = {row[0]: row for row in query_rows(db, page_sql)}
     articles_sql = "SELECT url, content_hash, updated_at, revision_count FROM articles ORDER BY url"
-    articles_before = _rows(db, articles_sql)
-    requeueable = _rows(
+    articles_before = query_rows(db, articles_sql)
+    requeueable = query_rows(
         db,
         "SELECT count(*) FROM raw_pages WHERE reject_reason IS DISTINCT FROM 'not_html'"
         " AND octet_length(html_compressed) > 0",
@@ -126,15 +119,19 @@ def test_reextract_skips_pages_whose_html_was_pruned(
     assert not {"corrupt_raw_page", "empty"} & set(counts.rejected_by_reason), (
         f"pruned pages were extracted: {counts.rejected_by_reason}"
     )
-    pages_after = {row[0]: row for row in _rows(db, page_sql)}
+    pages_after = {row[0]: row for row in query_rows(db, page_sql)}
     for url in old:
         assert pages_after[url] == pages_before[url], f"re-extraction changed pruned page {url}"
-    assert _rows(db, articles_sql) == articles_before, "re-extraction changed stored articles"
-    assert _rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
-    (message,) = _rows(db, "SELECT message FROM crawl_runs WHERE run_id = %s", counts.run_id)
+    assert query_rows(db, articles_sql) == articles_before, "re-extraction changed stored articles"
+    assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+    (message,) = query_rows(
+        db, "SELECT message FROM crawl_runs WHERE run_id = %s", (counts.run_id,)
+    )
     assert f"{len(old)} skipped" in message[0], message
     assert demo_site.requests == [], "re-extraction must not touch the network"
 
     out = _newsflow_reextract(demo_sources, db)
     assert f"skipped {len(old)} (stored HTML pruned)" in out, out
-    assert _rows(db, articles_sql) == articles_before, "the CLI's re-extraction changed articles"
+    assert query_rows(db, articles_sql) == articles_before, (
+        "the CLI's re-extraction changed articles"
+    )

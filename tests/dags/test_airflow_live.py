@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,15 +36,10 @@ from crawler.config import load_config
 from crawler.db import scratch_database
 from crawler.demo_sources import DEMO_SOURCE_NAME, write_demo_sources
 from crawler.ui_screenshot import dump_dom, find_chromium
+from tests.helpers import free_port
 
 DEMO_SOURCE = DEMO_SOURCE_NAME  # "demo-daily"
 MAPPED_TASKS = ("source.crawl", "source.load", "source.check")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _processes_of(marker: str) -> list[int]:
@@ -84,7 +78,7 @@ def live_airflow(
     sources = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
     config = dataclasses.replace(load_config(), database_url=news_url, home=tmp_path / "home")
     files = airflow_local.Layout(tmp_path / "airflow")
-    port = _free_port()
+    port = free_port()
     extra = {
         "AIRFLOW_VAR_NEWSFLOW_SOURCES": str(sources),
         "NEWSFLOW_EXTRACT_WORKERS": "1",  # the demo site is small: no process pool

@@ -6,18 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 
+from tests.helpers import query_rows
+
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "news_reextract.py"
-
-
-def _rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    conn.close()
-    return rows
 
 
 def test_news_reextract(
@@ -37,7 +30,7 @@ def test_news_reextract(
     (source,) = load_sources(demo_sources)
     crawl_step(source, sources_path=demo_sources, database_url=news_db, run_id="ingest")
     load_step(source, database_url=news_db, run_id="ingest")
-    before = _rows(news_db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    before = query_rows(news_db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
     assert before, "the demo crawl stored no article"
     demo_site.clear_requests()
 
@@ -50,11 +43,11 @@ def test_news_reextract(
     )
     assert dag_run.state == "success", dag_run.state
     assert demo_site.requests == [], "re-extraction must not touch the network"
-    runs = _rows(
+    runs = query_rows(
         news_db,
         "SELECT run_id, status, articles_new, articles_updated, articles_unchanged FROM crawl_runs"
         " WHERE run_id LIKE 'reextract__%'",
     )
     assert len(runs) == 1 and runs[0][1:] == ("succeeded", 0, 0, len(before)), runs
-    after = _rows(news_db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
+    after = query_rows(news_db, "SELECT url, content_hash, updated_at FROM articles ORDER BY url")
     assert after == before, "unchanged extraction rewrote articles"
