@@ -307,6 +307,8 @@ def main() -> int:
         help="pages for the extraction-alone figure, spread over the site (default 2000)",
     )
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     for n in args.articles:
         bench(n, args.extract_sample, args.repeat)
     return 0

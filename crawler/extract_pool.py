@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import multiprocessing.context
 import multiprocessing.forkserver
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -67,10 +68,16 @@ def _warm_up() -> None:
     """A no-op task: submitting one per worker starts them all at once."""
 
 
+def _forkserver_context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(_PRELOAD))
+    return context
+
+
 def start_fork_server() -> None:
     """Start the fork server now, without waiting: it imports the extractor while the caller
     does other work (the crawl child starting up), so the first pool starts in milliseconds."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(_PRELOAD))
+    _forkserver_context()
     multiprocessing.forkserver.ensure_running()
 
 
@@ -81,11 +88,9 @@ def start_pool(workers: int, *, following: bool) -> ProcessPoolExecutor:
     milliseconds, every later pool of the process (the next source) too, and the workers share
     the imported code's memory. Not plain fork: the loading process runs threads.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(_PRELOAD))
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=context,
+        mp_context=_forkserver_context(),
         initializer=_init_worker,
         initargs=(FOLLOW_NICENESS if following else 0,),
     )

@@ -1,12 +1,12 @@
 """Load: fetched pages and extracted articles into PostgreSQL, idempotently.
 
-The crawl stores every fetched article page compressed (:mod:`crawler.compression`) in ``raw_pages`` (state ``pending``);
-:func:`load_pending` extracts the pending pages of a source (in a process pool when there are many)
-and upserts the articles: new rows are inserted, changed ones (another ``content_hash``) updated
-after their stored version is copied to ``article_revisions`` (one SQL statement per batch),
-identical ones left untouched. New and changed articles are then linked to an earlier
-near-duplicate (body SimHash, :mod:`crawler.simhash`) through ``duplicate_of``. Counts end up in
-``crawl_runs``.
+The crawl stores every fetched article page compressed (:mod:`crawler.compression`) in
+``raw_pages`` (state ``pending``); :func:`load_pending` extracts the pending pages of a source
+(in a pool of worker processes, :mod:`crawler.extract_pool`, when there are many) and upserts the
+articles: new rows are inserted, changed ones (another ``content_hash``) updated after their
+stored version is copied to ``article_revisions`` (one SQL statement per batch), identical ones
+left untouched. New and changed articles are then linked to an earlier near-duplicate (body
+SimHash, :mod:`crawler.simhash`) through ``duplicate_of``. Counts end up in ``crawl_runs``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 from psycopg2.extras import Json
 
-from crawler.check import CheckResult, run_checks_concurrently
+from crawler.check import CheckResult, run_checks
 from crawler.crawl import CrawlResult, crawl_source
 from crawler.db import query, transaction
 from crawler.errors import CrawlError, NewsflowError
@@ -232,7 +232,7 @@ def crawl_and_load_step(
 
 def check_step(source: Source, *, database_url: str, run_id: str) -> list[CheckResult]:
     """Run the data-quality checks for the source's run; returns the failed ones (logged)."""
-    results = run_checks_concurrently(database_url, source.name, run_id)
+    results = run_checks(database_url, source.name, run_id)
     failed = [r for r in results if not r.passed]
     for r in failed:
         LOGGER.warning("source=%s check failed: %s", source.name, r.describe())

@@ -6,6 +6,7 @@ Every error names the source and the key, e.g. ``source 'nhk': key 'feeds': expe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,28 +115,26 @@ def _timezone(value: Any) -> str:
     return value
 
 
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("expected a non-negative integer")
-    return value
+def _number(*, integer: bool, minimum: float, strict: bool, expected: str) -> Callable[[Any], Any]:
+    """A validator of numbers (ints, or ints and floats) at least ``minimum`` (above it if
+    ``strict``); booleans are refused although Python counts them as ints."""
+    kinds = int if integer else int | float
+
+    def check(value: Any) -> Any:
+        wrong_type = isinstance(value, bool) or not isinstance(value, kinds)
+        if wrong_type or value < minimum or (strict and value == minimum):
+            raise ValueError(f"expected {expected}")
+        return value if integer else float(value)
+
+    return check
 
 
-def _positive_number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("expected a non-negative number")
-    return float(value)
-
-
-def _int_at_least_one(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("expected an integer of at least 1")
-    return value
-
-
-def _number_above_zero(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError("expected a number above 0")
-    return float(value)
+_positive_int = _number(integer=True, minimum=0, strict=False, expected="a non-negative integer")
+_positive_number = _number(integer=False, minimum=0, strict=False, expected="a non-negative number")
+_int_at_least_one = _number(
+    integer=True, minimum=1, strict=False, expected="an integer of at least 1"
+)
+_number_above_zero = _number(integer=False, minimum=0, strict=True, expected="a number above 0")
 
 
 def _boolean(value: Any) -> bool:

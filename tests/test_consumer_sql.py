@@ -483,9 +483,8 @@ def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
                 )
                 if path.stem.startswith("articles_"):
                     assert any(i == "articles_run" for _, i in scans), f"{path.stem}: {scans}"
-            duplicate = _scans_of_articles(
-                _plan_in(cur, (path.parent / "articles_duplicate_rate.sql").read_text(), params)
-            )
+            (duplicate_check,) = [p for p in check_files() if p.stem == "articles_duplicate_rate"]
+            duplicate = _scans_of_articles(_plan_in(cur, duplicate_check.read_text(), params))
             assert any(i == "articles_body_md5" for _, i in duplicate), duplicate
     finally:
         conn.rollback()

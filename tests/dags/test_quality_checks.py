@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from crawler.check import CheckResult, run_checks, run_checks_concurrently
+from crawler.check import CheckResult, run_checks
 
 SOURCE = "quality-src"
 RUN = "scheduled__2026-11-20T00:00:00+00:00"
@@ -52,15 +52,15 @@ def _run(conn: psycopg2.extensions.connection, run_id: str, new: int, started: d
         )
 
 
-def _results(conn: psycopg2.extensions.connection) -> dict[str, CheckResult]:
-    return {r.name: r for r in run_checks(conn, SOURCE, RUN)}
+def _results(db: str) -> dict[str, CheckResult]:
+    return {r.name: r for r in run_checks(db, SOURCE, RUN)}
 
 
-def test_clean_run_passes_every_check(conn: psycopg2.extensions.connection) -> None:
+def test_clean_run_passes_every_check(conn: psycopg2.extensions.connection, db: str) -> None:
     for n in range(12):
         _article(conn, n, f"{n} {PARAGRAPH}\nShort subheading\n{PARAGRAPH}")
     _run(conn, RUN, 12, NOW)
-    failed = [r.describe() for r in _results(conn).values() if not r.passed]
+    failed = [r.describe() for r in _results(db).values() if not r.passed]
     assert failed == [], f"checks failed on clean data: {failed}"
 
 
@@ -74,51 +74,53 @@ def test_clean_run_passes_every_check(conn: psycopg2.extensions.connection) -> N
     ],
     ids=["heading-ja", "heading-en", "short-lines-en", "short-lines-ja"],
 )
-def test_boilerplate_leak_is_caught(conn: psycopg2.extensions.connection, body: str) -> None:
+def test_boilerplate_leak_is_caught(
+    conn: psycopg2.extensions.connection, db: str, body: str
+) -> None:
     _article(conn, 1, body)
-    result = _results(conn)["articles_boilerplate_leak"]
+    result = _results(db)["articles_boilerplate_leak"]
     assert result.failing == 1, f"boilerplate leak not caught in body {body!r}: {result}"
 
 
-def test_duplicate_rate_names_the_source(conn: psycopg2.extensions.connection) -> None:
+def test_duplicate_rate_names_the_source(conn: psycopg2.extensions.connection, db: str) -> None:
     for n in range(10):
         _article(conn, n, f"{n} {PARAGRAPH}")
     _article(conn, 10, f"0 {PARAGRAPH}")  # same body as article 0: both count
     _article(conn, 11, f"11 {PARAGRAPH}", duplicate_of="https://example.org/news/1")
-    result = _results(conn)["articles_duplicate_rate"]
+    result = _results(db)["articles_duplicate_rate"]
     assert result.passed, f"3 duplicates of 12 (25 percent, limit 30) flagged: {result}"
     _article(conn, 12, f"12 {PARAGRAPH}", duplicate_of="https://example.org/news/2")
     _article(conn, 13, f"13 {PARAGRAPH}", duplicate_of="https://example.org/news/2")
-    result = _results(conn)["articles_duplicate_rate"]
+    result = _results(db)["articles_duplicate_rate"]
     assert result.failing == 1, f"5 duplicates of 14 articles (36 percent) not flagged: {result}"
     assert f"source {SOURCE}: 5 of 14 articles" in result.describe(), result.describe()
 
 
 def test_volume_far_below_the_weekly_median_names_the_source(
-    conn: psycopg2.extensions.connection,
+    conn: psycopg2.extensions.connection, db: str
 ) -> None:
     for day, new in enumerate((40, 35, 50, 45), start=1):
         _run(conn, f"scheduled__day{day}", new, NOW - timedelta(days=day))
     _run(conn, "scheduled__too_old", 0, NOW - timedelta(days=9))  # outside the 7 days
     _run(conn, RUN, 5, NOW)
-    result = _results(conn)["crawl_run_volume"]
+    result = _results(db)["crawl_run_volume"]
     assert result.failing == 1, f"5 new articles against a median of 42.5 not flagged: {result}"
     assert f"source {SOURCE}: 5 new article(s)" in result.describe(), result.describe()
     assert "median of 42.5 (4 runs)" in result.describe(), result.describe()
 
 
-def test_volume_needs_a_baseline(conn: psycopg2.extensions.connection) -> None:
+def test_volume_needs_a_baseline(conn: psycopg2.extensions.connection, db: str) -> None:
     for day, new in enumerate((40, 35), start=1):
         _run(conn, f"scheduled__day{day}", new, NOW - timedelta(days=day))
     _run(conn, RUN, 0, NOW)
-    result = _results(conn)["crawl_run_volume"]
+    result = _results(db)["crawl_run_volume"]
     assert result.passed, f"flagged with only 2 earlier runs (3 needed): {result}"
 
 
 def test_checks_run_concurrently_give_the_same_results(
     conn: psycopg2.extensions.connection, db: str
 ) -> None:
-    # check_step runs the checks on two connections at once: same results, same order
+    # checks run on two connections at once by default: same results, same order as one by one
     for n in range(12):
         _article(
             conn,
@@ -128,8 +130,8 @@ def test_checks_run_concurrently_give_the_same_results(
     _article(conn, 12, "too short")
     _article(conn, 13, f"0 {PARAGRAPH}\nRelated stories:\n{PARAGRAPH}")
     _run(conn, RUN, 14, NOW)
-    sequential = run_checks(conn, SOURCE, RUN)
-    concurrent = run_checks_concurrently(db, SOURCE, RUN)
+    sequential = run_checks(db, SOURCE, RUN, connections=1)
+    concurrent = run_checks(db, SOURCE, RUN)
     assert concurrent == sequential
     failed = {r.name: r.failing for r in concurrent if not r.passed}
     assert failed == {"articles_boilerplate_leak": 4, "articles_without_body": 1}, failed
