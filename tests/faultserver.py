@@ -8,7 +8,7 @@ an XML declaration, and ending in malformed XML).
 | path | behaviour |
 |---|---|
 | ``/a/ok-<n>.html`` | a normal article |
-| ``/a/retry-after.html`` | 429 with ``Retry-After: 1`` the first time, then the article |
+| ``/a/retry-after.html`` | 429 with ``Retry-After: 1`` for a second after the first request, then the article |
 | ``/a/retry-forever.html`` | 503 with ``Retry-After: 3600`` (longer than we wait); listed on host ``localhost`` |
 | ``/a/error.html`` | always 500 |
 | ``/a/slow.html`` | answers after ``slow_seconds`` |
@@ -67,7 +67,7 @@ class FaultServer:
         self.requests: list[tuple[float, str, dict[str, str]]] = []
         self.sent: dict[str, int] = {}
         self.lock = threading.Lock()
-        self._hits: dict[str, int] = {}
+        self.first_retry_after: float | None = None  # monotonic time of the first such request
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -100,11 +100,6 @@ class FaultServer:
     def paths(self) -> list[str]:
         with self.lock:
             return [p for _, p, _ in self.requests]
-
-    def hit(self, path: str) -> int:
-        with self.lock:
-            self._hits[path] = self._hits.get(path, 0) + 1
-            return self._hits[path]
 
     def _base(self, name: str) -> str:
         # A site that asks for an hour's pause slows its own download slot (host) to the cap:
@@ -148,7 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
         if name in ARTICLES:
             return self._send(200, article_html(name), "text/html; charset=utf-8")
         if name == "retry-after":
-            if f.hit(path) == 1:
+            # Refused for a whole second, not just once: a 429 lost in transit (Twisted sends the
+            # request again on a fresh connection, ms later) is then answered by another 429.
+            with f.lock:
+                f.first_retry_after = f.first_retry_after or time.monotonic()
+                refused = time.monotonic() - f.first_retry_after < 1.0
+            if refused:
                 return self._send(429, b"slow down", "text/plain", {"Retry-After": "1"})
             return self._send(200, article_html(name), "text/html; charset=utf-8")
         if name == "retry-forever":

@@ -104,9 +104,15 @@ def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: P
         assert site.sent.get("/a/report.html", PDF_SIZE) < PDF_SIZE, site.sent
         assert crawled.stats["newsflow/aborted_not_html"] >= 2  # (and text/plain error bodies)
 
-        # 429 + Retry-After: 1 → the retry came at least a second later
-        first, second = site.times("/a/retry-after.html")
-        assert second - first >= 0.9, f"retry after {second - first:.2f} s, Retry-After said 1 s"
+        # 429 + Retry-After: 1 → the retry came at least a second after the 429 the crawler got.
+        # The site refuses for a second; a refusal lost in transit is re-sent by Twisted within
+        # ms and refused again, so only the accepted request is measured against the last 429.
+        times = site.times("/a/retry-after.html")
+        refused = [t for t in times if t - times[0] < 1.0]
+        accepted = [t for t in times if t - times[0] >= 1.0]
+        assert len(accepted) == 1, times
+        gap = accepted[0] - refused[-1]
+        assert gap >= 0.9, f"retry {gap:.2f} s after the last 429, Retry-After said 1 s"
         assert crawled.stats["newsflow/retry_after"] == 2  # the 429 and the 503
 
 
