@@ -68,9 +68,14 @@ def source_settings(
     source: Source, *, database_url: str, run_id: str, contact_url: str
 ) -> dict[str, Any]:
     """Scrapy settings for one source: the project's settings plus the source's politeness."""
+    from scrapy.settings.default_settings import EXTENSIONS_BASE
+
     from crawler import settings as base
 
     values: dict[str, Any] = {k: getattr(base, k) for k in dir(base) if k.isupper()}
+    values["EXTENSIONS_BASE"] = {
+        k: v for k, v in EXTENSIONS_BASE.items() if k not in base.NEWSFLOW_UNLOADED_EXTENSIONS
+    }
     values["USER_AGENT"] = f"newsflow/0.1 (+{contact_url})"
     if source.download_delay is not None:
         values["DOWNLOAD_DELAY"] = source.download_delay
@@ -162,7 +167,7 @@ def _child_main(argv: list[str] | None = None) -> int:
     settings = source_settings(
         source, database_url=config.database_url, run_id=args.run_id, contact_url=config.contact_url
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # its log handler: LOG_INSTALL_ROOT_HANDLER (default True)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler,
