@@ -239,9 +239,36 @@ def migrate(url: str) -> list[str]:
                     {"filename": migration.filename, "checksum": migration.checksum},
                 )
                 applied_now.append(migration.filename)
+        fill_missing_fingerprints(conn)  # still under the lock: one migrator computes them
     finally:
         conn.close()
     return applied_now
+
+
+def fill_missing_fingerprints(conn: psycopg2.extensions.connection, batch: int = 1000) -> int:
+    """The data step of migrations that change the SimHash definition (``crawler/simhash.py``,
+    first 0009): compute the fingerprint of every stored article that has none, from its body.
+    Commits per batch, so an interrupted run resumes where it stopped; returns how many were set
+    (a body without a single word has none and is looked at again by the next migrate, cheaply)."""
+    from psycopg2.extras import execute_values
+
+    from crawler.simhash import simhash
+
+    after, filled = 0, 0
+    while True:
+        with conn, conn.cursor() as cur:
+            cur.execute(query("articles_without_fingerprint"), {"after": after, "limit": batch})
+            rows = cur.fetchall()
+            if not rows:
+                break
+            after = rows[-1][0]
+            values = [(i, f) for i, f in ((i, simhash(body)) for i, body in rows) if f is not None]
+            if values:
+                execute_values(cur, query("set_fingerprints"), values, page_size=batch)
+        filled += len(values)
+    if filled:
+        LOGGER.info("computed %d article fingerprint(s) (SimHash definition changed)", filled)
+    return filled
 
 
 READER_ROLE = "newsflow_reader"  # SELECT on the `news` schema only (sql/migrations/0004_roles.sql)

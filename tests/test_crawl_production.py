@@ -373,6 +373,7 @@ def test_tracking_parameters_and_canonical_links() -> None:
 
 def test_simhash_near_duplicates() -> None:
     from crawler.demo.generated import article_text
+    from crawler.load import DUPLICATE_MAX_DISTANCE
     from crawler.simhash import distance, simhash
 
     _, paragraphs = article_text(1)
@@ -381,9 +382,21 @@ def test_simhash_near_duplicates() -> None:
     other = "\n".join(article_text(2)[1])
     assert distance(simhash(text), simhash(copy)) <= 3  # type: ignore[arg-type]
     assert distance(simhash(text), simhash(other)) > 16  # type: ignore[arg-type]
-    ja = "東京都心では二十日、観測史上最多となる雨量を記録した。気象庁によると、" * 10
-    assert distance(simhash(ja), simhash(ja + "（共同）")) <= 3  # type: ignore[arg-type]
-    assert distance(simhash(ja), simhash("大阪湾の新しいフェリー航路が来月開設される。" * 10)) > 16  # type: ignore[arg-type]
+    ja = (  # one token per character: a short article has a few hundred shingles
+        "東京都心では二十日、観測史上最多となる雨量を記録した。気象庁によると、一時間に百ミリを超える"
+        "猛烈な雨が降った地点もあった。都内の鉄道各線は午後から運転を見合わせ、帰宅時間帯の駅は大勢の"
+        "利用者で混雑した。区は河川の氾濫に備えて避難所を開設し、高齢者らに早めの避難を呼びかけた。"
+        "低い土地では道路の冠水が相次ぎ、立ち往生した車の運転手が救助された。気象庁は週末にかけても"
+        "大気の不安定な状態が続くとして、土砂災害や落雷への警戒を求めている。"
+    )
+    other_ja = (
+        "大阪湾の新しいフェリー航路が来月開設される。運航会社によると、一日四往復で所要時間はおよそ"
+        "二時間となる見込みだ。地元の観光協会は週末の利用客増加に期待を寄せており、港周辺では記念の"
+        "イベントも計画されている。"
+    )
+    for credited in (ja + "（共同）", "【共同】" + ja):
+        assert distance(simhash(ja), simhash(credited)) <= DUPLICATE_MAX_DISTANCE  # type: ignore[arg-type]
+    assert distance(simhash(ja), simhash(other_ja)) > 16  # type: ignore[arg-type]
     assert simhash("") is None
 
 

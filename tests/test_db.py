@@ -13,6 +13,7 @@ import pytest
 
 from crawler import db
 from crawler.errors import MigrationError
+from tests.helpers import query_rows
 
 
 @pytest.fixture
@@ -77,6 +78,49 @@ def test_failed_migration_rolls_back_and_is_not_recorded(
     with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('half_done')")
         assert cur.fetchone() == (None,)
+
+
+def test_simhash_v2_migration_recomputes_stored_fingerprints(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0009 changed the SimHash definition: version 1 fingerprints stored before it are cleared
+    and recomputed from the bodies by the same `migrate`; a body without words keeps none."""
+    from crawler.simhash import simhash
+
+    real, before = db.sql_dir(), tmp_path / "sql"
+    shutil.copytree(real, before)
+    (before / "migrations" / "0009_simhash_v2.sql").unlink()
+    monkeypatch.setattr(db, "SQL_DIR", before)
+    db.migrate(empty_db)
+    bodies = {
+        "https://ex.com/en": "The harbour bridge reopened after repairs, the council said.",
+        "https://ex.com/ja": "東京都心で記録的な大雨となり、交通に影響が出た。",
+        "https://ex.com/none": "…",
+    }
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO sources VALUES ('s', 'en', '{ex.com}', '{}')")
+        for n, (url, body) in enumerate(bodies.items()):
+            cur.execute(
+                "INSERT INTO articles (url, source, title, body, content_hash, fetched_url,"
+                " fetched_at, run_id, body_simhash, updated_at)"
+                " VALUES (%s, 's', 't', %s, 'h', %s, now(), 'r', %s, '2026-01-01')",
+                (url, body, url, 1000 + n),  # stand-ins for version 1 values
+            )
+    conn.close()
+    monkeypatch.setattr(db, "SQL_DIR", real)
+    assert db.migrate(empty_db) == ["0009_simhash_v2.sql"]
+    rows = dict(query_rows(empty_db, "SELECT url, body_simhash FROM articles"))
+    assert rows == {url: simhash(body) for url, body in bodies.items()}
+    assert rows["https://ex.com/none"] is None and None not in (rows[u] for u in list(bodies)[:2])
+    # a recomputed fingerprint is not a change of the article
+    assert query_rows(empty_db, "SELECT DISTINCT updated_at::date::text FROM articles") == [
+        ("2026-01-01",)
+    ]
+    conn = psycopg2.connect(empty_db)
+    try:
+        assert db.fill_missing_fingerprints(conn) == 0  # nothing left to do
+    finally:
+        conn.close()
 
 
 def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
