@@ -39,6 +39,7 @@ class CrawlResult:
     discovery_responses: int = 0  # feeds, sitemaps and listings that answered (200 or 304)
     known_skipped: int = 0  # candidates not fetched because already stored, of which …
     known_articles_skipped: int = 0  # … stored articles (the others: rejected or still pending)
+    unchanged_articles: int = 0  # revisited articles whose bytes had not changed: not re-extracted
     errors_by_class: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -57,6 +58,7 @@ class CrawlResult:
             ),
             known_skipped=int(stats.get("newsflow/known_skipped", 0)),
             known_articles_skipped=int(stats.get("newsflow/known_articles_skipped", 0)),
+            unchanged_articles=int(stats.get("newsflow/unchanged_pages/article", 0)),
             errors_by_class={
                 k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)
             },

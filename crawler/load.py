@@ -150,32 +150,54 @@ def store_discovery_state(
 
 def store_pages(
     conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]
-) -> None:
+) -> Counter[str]:
     """Upsert fetched pages into ``raw_pages`` (compressed HTML, state pending) and clear their
-    fetch errors."""
+    fetch errors.
+
+    A refetched page (a revisit) whose bytes and declared encoding are those of the page already
+    extracted keeps its outcome: only its fetch time, run and status are updated, nothing is
+    compressed, rewritten or extracted again. Returns how many pages were kept so, by their state
+    (``article``, ``rejected``)."""
+    unchanged: Counter[str] = Counter()
     if not pages:
-        return
+        return unchanged
     by_url = {p.url: p for p in pages}  # one row per URL per statement
-    rows = [
-        (
-            p.url,
-            source,
-            run_id,
-            p.fetched_at,
-            p.status,
-            p.content_type,
-            p.encoding,
-            psycopg2.Binary(compress_html(p.body)),
-            hashlib.sha256(p.body).hexdigest(),
-            "pending",
-            p.skip_reason,
-            None,
-        )
-        for p in by_url.values()
-    ]
+    sha256 = {url: hashlib.sha256(p.body).hexdigest() for url, p in by_url.items()}
     with conn.cursor() as cur:
-        execute_values(cur, query("upsert_raw_pages"), rows, page_size=500)
+        cur.execute(query("processed_page_hashes"), {"urls": list(by_url)})
+        kept = {
+            url: state
+            for url, stored_sha256, encoding, state in cur.fetchall()
+            if stored_sha256 == sha256[url]
+            and encoding == by_url[url].encoding
+            and by_url[url].skip_reason is None
+        }
+        touched = [(url, by_url[url].fetched_at, run_id, by_url[url].status) for url in kept]
+        rows = [
+            (
+                p.url,
+                source,
+                run_id,
+                p.fetched_at,
+                p.status,
+                p.content_type,
+                p.encoding,
+                psycopg2.Binary(compress_html(p.body)),
+                sha256[p.url],
+                "pending",
+                p.skip_reason,
+                None,
+            )
+            for p in by_url.values()
+            if p.url not in kept
+        ]
+        if touched:
+            execute_values(cur, query("touch_unchanged_pages"), touched, page_size=500)
+        if rows:
+            execute_values(cur, query("upsert_raw_pages"), rows, page_size=500)
         cur.execute(query("clear_fetch_errors"), {"urls": list(by_url)})
+    unchanged.update(kept.values())
+    return unchanged
 
 
 def store_fetch_errors(

@@ -83,8 +83,10 @@ class StorePipeline:
         spider = self.crawler.spider
         source, run_id = spider.source.name, self.crawler.settings["NEWSFLOW_RUN_ID"]  # type: ignore[union-attr]
         with self.conn:
-            store_pages(self.conn, source, run_id, self.pages)
+            unchanged = store_pages(self.conn, source, run_id, self.pages)
             store_fetch_errors(self.conn, source, run_id, self.errors)
+        for state, count in unchanged.items():  # committed: count what is stored
+            self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
         self._pages_stored = self._pages_stored or bool(self.pages)
         self.pages.clear()
         self.errors.clear()

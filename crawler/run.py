@@ -113,7 +113,7 @@ def _finish_crawl(
                 "errors_by_class": Json(result.errors_by_class),
                 "crawl_stats": Json(result.stats, dumps=lambda o: _json_dumps(o)),
                 "message": message,
-                "known_articles_skipped": result.known_articles_skipped,
+                "articles_unchanged": result.known_articles_skipped + result.unchanged_articles,
             },
         )
 

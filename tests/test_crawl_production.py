@@ -239,8 +239,20 @@ def test_revisions_and_syndicated_copies(db: str, tmp_path: Path) -> None:
             u: t for u, t in before.items() if u != edited
         }, "unchanged articles were rewritten"
 
-        _, third = _crawl_load(daily_source, daily_path, db)
-        assert (third.articles_new, third.articles_updated) == (0, 0)
+        # nothing changed since: the revisits fetch the same bytes, which are not extracted again
+        fetched_before = query_rows(db, "SELECT max(fetched_at) FROM raw_pages")[0][0]
+        run_id = new_run_id()
+        crawled = crawl_step(daily_source, sources_path=daily_path, database_url=db, run_id=run_id)
+        assert (crawled.pages_fetched, crawled.unchanged_articles) == (5, 5)
+        assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+        assert (
+            query_rows(
+                db, "SELECT min(fetched_at) FROM raw_pages WHERE source = %s", (daily_source.name,)
+            )[0][0]
+            > fetched_before
+        )
+        third = load_step(daily_source, database_url=db, run_id=run_id)
+        assert (third.articles_new, third.articles_updated, third.articles_unchanged) == (0, 0, 5)
         assert query_rows(db, "SELECT count(*) FROM article_revisions") == [(1,)]
         assert dict(query_rows(db, "SELECT url, updated_at FROM articles")) == after
 

@@ -267,6 +267,116 @@ def test_source_timezone_reaches_extraction(db: str) -> None:
         assert published == datetime(2024, 1, 15, 9 - hours, tzinfo=UTC), (name, published)
 
 
+def _article_html(topic: str, dated: bool = False) -> bytes:
+    paragraphs = "".join(
+        f"<p>On day {i} the council debated {topic} item {i}, and member {i} spoke about the"
+        f" cost of road repairs in district {i} before the vote was taken.</p>"
+        for i in range(12)
+    )
+    date = '<meta property="article:published_time" content="2026-11-25T08:00:00Z">'
+    return (
+        f"<html><head><title>{topic}</title>{date if dated else ''}</head>"
+        f"<body><article><h1>{topic}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def test_refetch_with_the_same_bytes_keeps_its_outcome(db: str) -> None:
+    """A revisit whose bytes are those already extracted is not extracted again: the page keeps
+    its state (article or rejected) and only its fetch time and run change. Changed bytes, or a
+    page whose stored HTML was pruned, go through extraction as before."""
+    from datetime import UTC, datetime
+
+    from crawler.db import transaction
+    from crawler.items import PageItem
+    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.sources import Source
+
+    source = Source(name="same", language="en", allowed_domains=("ex.com",))
+    pages = {
+        "https://ex.com/a": _article_html("budget"),
+        "https://ex.com/b": b"<html><body><p>Nothing here.</p></body></html>",  # rejected
+        "https://ex.com/c": _article_html("bridges"),
+        "https://ex.com/d": _article_html("schools"),
+    }
+
+    def item(url: str, body: bytes) -> PageItem:
+        return PageItem(url, url, 200, "text/html", None, body, datetime.now(UTC), "sitemap")
+
+    with transaction(db) as conn:
+        sync_sources(conn, [source])
+        store_pages(conn, "same", "r1", [item(u, b) for u, b in pages.items()])
+        first = load_pending(conn, source, "r1")
+    assert (first.new, first.rejected) == (3, 1), first
+    before = dict(query_rows(db, "SELECT url, fetched_at FROM raw_pages"))
+    with transaction(db) as conn, conn.cursor() as cur:  # as news_maintenance prunes old HTML
+        cur.execute("UPDATE raw_pages SET html_compressed = '' WHERE url = 'https://ex.com/d'")
+    changed = pages["https://ex.com/c"].replace(b"day 3", b"day three")
+    refetched = [item(u, changed if u.endswith("/c") else b) for u, b in pages.items()]
+    refetched.append(item("https://ex.com/e", pages["https://ex.com/a"]))  # a new URL, a's bytes
+    with transaction(db) as conn:
+        kept = store_pages(conn, "same", "r2", refetched)
+    assert kept == {"article": 1, "rejected": 1}
+    rows = {url: rest for url, *rest in query_rows(db, "SELECT url, state, run_id FROM raw_pages")}
+    assert rows == {
+        "https://ex.com/a": ["article", "r2"],
+        "https://ex.com/b": ["rejected", "r2"],
+        "https://ex.com/c": ["pending", "r2"],
+        "https://ex.com/d": ["pending", "r2"],  # its HTML was pruned: stored and extracted again
+        "https://ex.com/e": ["pending", "r2"],
+    }
+    after = dict(query_rows(db, "SELECT url, fetched_at FROM raw_pages"))
+    assert all(after[url] > before[url] for url in pages), "every refetch records its fetch"
+    with transaction(db) as conn:
+        second = load_pending(conn, source, "r2")
+    # c changed, d unchanged (extracted again, same text), e new (a copy of a under its own URL)
+    assert (second.new, second.updated, second.unchanged, second.rejected) == (1, 1, 1, 0), second
+    # the same bytes under another declared charset may extract differently: extracted again
+    recoded = item("https://ex.com/a", pages["https://ex.com/a"])
+    recoded.encoding = "windows-1252"
+    with transaction(db) as conn:
+        assert store_pages(conn, "same", "r3", [recoded]) == {}
+    assert query_rows(db, "SELECT state FROM raw_pages WHERE url = 'https://ex.com/a'") == [
+        ("pending",)
+    ]
+
+
+def test_undated_articles_are_revisited_while_young_by_first_sight(db: str) -> None:
+    """revisit_hours ages an article by its publication date, or when undated by when it was first
+    stored: not by its last fetch, which every revisit moves (it would be revisited for ever)."""
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.db import transaction
+    from crawler.items import PageItem
+    from crawler.load import known_urls, load_pending, revisit_urls, store_pages, sync_sources
+    from crawler.sources import Source
+
+    source = Source(name="young", language="en", allowed_domains=("ex.com",), revisit_hours=48)
+    now = datetime.now(UTC)
+    with transaction(db) as conn:
+        sync_sources(conn, [source])
+        store_pages(
+            conn,
+            "young",
+            "r",
+            [
+                PageItem(u, u, 200, "text/html", None, html, now, "sitemap")
+                for u, html in (
+                    ("https://ex.com/old-undated", _article_html("harbour")),
+                    ("https://ex.com/new-undated", _article_html("parks")),
+                )
+            ],
+        )
+        assert load_pending(conn, source, "r").new == 2
+    with transaction(db) as conn, conn.cursor() as cur:  # first stored ten days ago, fetched now
+        cur.execute(
+            "UPDATE articles SET first_seen_at = %s WHERE url = 'https://ex.com/old-undated'",
+            (now - timedelta(days=10),),
+        )
+    with transaction(db) as conn:
+        assert revisit_urls(conn, source, now) == ("https://ex.com/new-undated",)
+        assert known_urls(conn, source, now) == {"https://ex.com/old-undated": True}
+
+
 def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 

@@ -15,11 +15,12 @@ SET status = %(status)s,
     errors_by_class = %(errors_by_class)s,
     crawl_stats = %(crawl_stats)s,
     message = %(message)s,
-    -- the load step adds to these; stored articles skipped as known count as unchanged
-    -- (known rejected pages do not: they are in crawl_stats, newsflow/known_skipped)
+    -- the load step adds to these; stored articles skipped as known, and revisited ones whose
+    -- bytes had not changed, count as unchanged (known rejected pages do not: they are in
+    -- crawl_stats, newsflow/known_skipped and newsflow/unchanged_pages/rejected)
     articles_new = 0,
     articles_updated = 0,
-    articles_unchanged = %(known_articles_skipped)s,
+    articles_unchanged = %(articles_unchanged)s,
     rejected = 0,
     rejected_by_reason = '{}'
 WHERE source = %(source)s AND run_id = %(run_id)s;

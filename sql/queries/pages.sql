@@ -1,7 +1,8 @@
 -- name: known_urls
 -- Article-like URLs of a source already fetched, less those due for a revisit
--- (articles published, or fetched when undated, within revisit_hours of as_of), and whether
--- each is a stored article (not a rejected page, nor one still waiting for extraction).
+-- (articles published, or first seen when undated, within revisit_hours of as_of: not the last
+-- fetch, which every revisit moves), and whether each is a stored article (not a rejected page,
+-- nor one still waiting for extraction).
 SELECT r.url, r.state = 'article' AS is_article
 FROM raw_pages AS r
 LEFT JOIN articles AS a ON a.url = r.article_url
@@ -9,11 +10,12 @@ WHERE r.source = %(source)s
   AND NOT (
       %(revisit_hours)s::float8 IS NOT NULL
       AND r.state = 'article'
-      AND coalesce(a.published_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
+      AND coalesce(a.published_at, a.first_seen_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
   );
 
 -- name: upsert_raw_pages
--- Store fetched pages (compressed HTML); a refetched page is queued for extraction again.
+-- Store fetched pages (compressed HTML); a refetched page whose bytes changed (or whose stored
+-- HTML was pruned) is queued for extraction again.
 INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_type, encoding,
                        html_compressed, body_sha256, state, reject_reason, processed_at)
 VALUES %s
@@ -29,6 +31,25 @@ SET source = excluded.source,
     state = excluded.state,
     reject_reason = excluded.reject_reason,
     processed_at = excluded.processed_at;
+
+-- name: processed_page_hashes
+-- Of the given URLs, the pages already extracted (article or rejected) whose HTML is still
+-- stored, with the sha256 of their bytes, their declared encoding and their state: a refetch with
+-- the same bytes and encoding keeps that outcome instead of being extracted again
+-- (crawler.load.store_pages).
+SELECT url, body_sha256, encoding, state
+FROM raw_pages
+WHERE url = ANY(%(urls)s)
+  AND state IN ('article', 'rejected')
+  AND octet_length(html_compressed) > 0;
+
+-- name: touch_unchanged_pages
+-- Refetched pages whose bytes had not changed: only when, by which run and with which status they
+-- were fetched; the stored HTML, state and outcome stay.
+UPDATE raw_pages AS r
+SET fetched_at = v.fetched_at, run_id = v.run_id, http_status = v.http_status
+FROM (VALUES %s) AS v (url, fetched_at, run_id, http_status)
+WHERE r.url = v.url;
 
 -- name: clear_fetch_errors
 -- A URL fetched successfully has no error any more.
@@ -69,7 +90,7 @@ WHERE r.url = v.url;
 SELECT url, source, html_compressed, encoding, fetched_at FROM raw_pages WHERE url = %(url)s;
 
 -- name: revisit_urls
--- Stored article URLs of a source due for a revisit at as_of (published, or fetched when
+-- Stored article URLs of a source due for a revisit at as_of (published, or first seen when
 -- undated, within revisit_hours): requested directly, whether or not a listing still names them.
 SELECT r.url
 FROM raw_pages AS r
@@ -77,7 +98,7 @@ LEFT JOIN articles AS a ON a.url = r.article_url
 WHERE r.source = %(source)s
   AND %(revisit_hours)s::float8 IS NOT NULL
   AND r.state = 'article'
-  AND coalesce(a.published_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
+  AND coalesce(a.published_at, a.first_seen_at, r.fetched_at) > %(as_of)s - %(revisit_hours)s::float8 * interval '1 hour'
 ORDER BY r.url;
 
 -- name: discovery_validators
