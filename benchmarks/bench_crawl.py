@@ -3,7 +3,8 @@
 Prints, for a site of N articles (2,000 by default; ``--articles 10000`` for the large one):
 
 - pages/s of ``newsflow run`` from scratch (crawl, extraction overlapping it, load), ``--repeat``
-  times (3 by default), each time on a fresh database,
+  times (5 by default: one run's ratio moves by ±10 points with the machine), each time on a
+  fresh database,
 - seconds of the second, no-change run of the same site (after the first run),
 - peak RSS of each run, summed over the ``newsflow`` process and all its children (the crawl
   child, the extraction workers), sampled every 50 ms; the site server and PostgreSQL are not
@@ -297,8 +298,8 @@ def main() -> int:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="from-scratch runs per size, each between two timings of extraction alone (default 3)",
+        default=5,
+        help="from-scratch runs per size, each between two timings of extraction alone (default 5)",
     )
     parser.add_argument(
         "--extract-sample",
