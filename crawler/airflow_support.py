@@ -268,7 +268,13 @@ def domain_locks(
 def list_source_names(
     data_interval_start: datetime | None = None, data_interval_end: datetime | None = None
 ) -> list[str]:
-    """Names of the enabled sources due in the run over the given data interval (see :func:`due`)."""
+    """Names of the enabled sources due in the run over the given data interval (see :func:`due`).
+
+    Fails first if the news database lacks a migration of the deployed code (no source is
+    crawled on an older schema)."""
+    from crawler.db import require_current_schema
+
+    require_current_schema(news_database_url())
     path = sources_path()
     enabled = select_sources(load_sources(path), None)
     names = [s.name for s in enabled if due(s, data_interval_start, data_interval_end)]

@@ -271,6 +271,21 @@ def fill_missing_fingerprints(conn: psycopg2.extensions.connection, batch: int =
     return filled
 
 
+def require_current_schema(url: str) -> None:
+    """Raise :class:`MigrationError` unless every migration is applied as it is on disk.
+
+    For the pipeline's own role, which may not migrate (no DDL): code deployed without its
+    migrations would fail half-way through a run, or, after a change of the SimHash definition
+    (0009), store fingerprints that cannot be compared with the stored ones."""
+    stale = [(name, state) for name, state in migration_status(url) if state != "applied"]
+    if stale:
+        raise MigrationError(
+            "the news database is not migrated ("
+            + ", ".join(f"{name} {state}" for name, state in stale)
+            + "): run `newsflow db migrate` as the database's owner"
+        )
+
+
 READER_ROLE = "newsflow_reader"  # SELECT on the `news` schema only (sql/migrations/0004_roles.sql)
 WRITER_ROLE = "newsflow_writer"  # the pipeline: DML on the internal tables
 
@@ -308,11 +323,14 @@ def set_role_passwords(url: str, config: Config) -> dict[str, bool]:
 
 
 def migration_status(url: str) -> list[tuple[str, str]]:
-    """(filename, 'applied' | 'pending' | 'changed') for every migration file."""
+    """(filename, 'applied' | 'pending' | 'changed') for every migration file; reads only."""
     with transaction(url) as conn, conn.cursor() as cur:
-        _ensure_ledger(cur)
-        cur.execute(query("list_migrations"))
-        recorded = dict(cur.fetchall())
+        cur.execute(query("migrations_table_exists"))
+        row = cur.fetchone()
+        recorded: dict[str, str] = {}
+        if row and row[0]:
+            cur.execute(query("list_migrations"))
+            recorded = dict(cur.fetchall())
     out = []
     for m in migrations():
         if m.filename not in recorded:

@@ -8,7 +8,7 @@ run's data quality. Each load updates the `articles` asset, which triggers
 
 | task | does | on failure |
 |---|---|---|
-| `list_sources` | reads the sources file, returns the names of the enabled sources due in this run | retried |
+| `list_sources` | checks that the news database has every migration of the deployed code (else fails, naming them: run `newsflow db migrate`), reads the sources file, returns the names of the enabled sources due in this run | retried |
 | `source.crawl` | fetches the source's new pages into `raw_pages` for the run's data interval (Scrapy in a child process) | retried, backing off |
 | `source.load` | extracts pending pages, upserts `articles`, counts into `crawl_runs`; updates the `articles` asset | retried |
 | `source.check` | runs `sql/checks/*.sql` for the run | fails at once: a retry cannot fix data |

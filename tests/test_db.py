@@ -123,6 +123,22 @@ def test_simhash_v2_migration_recomputes_stored_fingerprints(
         conn.close()
 
 
+def test_pipeline_refuses_a_database_missing_a_migration(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(MigrationError, match=r"0001_initial\.sql pending.*newsflow db migrate"):
+        db.require_current_schema(empty_db)
+    assert db.migration_status(empty_db)[0] == ("0001_initial.sql", "pending")  # read only
+    db.migrate(empty_db)
+    db.require_current_schema(empty_db)  # current: no error
+    copy = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), copy)
+    (copy / "migrations" / "9999_next.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    monkeypatch.setattr(db, "SQL_DIR", copy)
+    with pytest.raises(MigrationError, match=r"\(9999_next\.sql pending\)"):
+        db.require_current_schema(empty_db)
+
+
 def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "sql"
     shutil.copytree(db.sql_dir(), copy)

@@ -7,6 +7,7 @@ builds Airflow's in-process execution API (slow), later ones reuse it.
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,20 @@ def test_check_fails_task_with_the_failed_checks(
 
     with pytest.raises(AirflowFailException, match="articles_without_body: 1 failing row"):
         check(DEMO_SOURCE, run_id)
+
+
+def test_run_fails_first_on_a_database_missing_a_migration(
+    airflow_db: None, news_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code deployed without `newsflow db migrate`: the run's first task fails (naming the
+    migration, see tests/test_db.py), and no source is crawled on the older schema."""
+    from crawler import db
+
+    copy = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), copy)
+    (copy / "migrations" / "9999_next.sql").write_text("SELECT 1;\n", encoding="utf-8")
+    monkeypatch.setattr(db, "SQL_DIR", copy)
+    dag_run = _news_ingest_dag().test(logical_date=datetime(2025, 6, 20, tzinfo=UTC))
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "failed" and states["list_sources"] == "failed", states
+    assert _scalar(news_db, "SELECT count(*) FROM crawl_runs") == 0
