@@ -266,6 +266,8 @@ def fill_missing_fingerprints(conn: psycopg2.extensions.connection, batch: int =
             if values:
                 execute_values(cur, query("set_fingerprints"), values, page_size=batch)
         filled += len(values)
+        if filled and filled % (100 * batch) < len(values):  # ~0.5 ms per article: say so
+            LOGGER.info("computing article fingerprints: %d so far", filled)
     if filled:
         LOGGER.info("computed %d article fingerprint(s) (SimHash definition changed)", filled)
     return filled
