@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -133,6 +134,22 @@ def _summary(run: ScheduledRun) -> list[tuple[Any, ...]]:
         (t["task_id"], t["map_index"], t["rendered_map_index"], t["state"])
         for t in run.task_instances
     ]
+
+
+def test_api_token_from_the_generated_password(live_airflow: Live) -> None:
+    """`make airflow` runs with login on: `api_token` then POSTs the admin's generated password
+    (read from Airflow's password file) to /auth/token. This instance has login off, which takes
+    any password, so what is checked is the request itself (a body the server parses: a
+    malformed one is refused with 4xx) and that the token it gets back works on the API."""
+    files = live_airflow.files
+    assert not files.password_file.exists()  # login off: Airflow generated no passwords
+    files.password_file.write_text(json.dumps({"admin": "generated-password"}), encoding="utf-8")
+    try:
+        token = airflow_local.api_token(files, live_airflow.port)
+    finally:
+        files.password_file.unlink()
+    dag = airflow_local.api(live_airflow.port, token, "GET", f"/dags/{airflow_local.DAG_ID}")
+    assert dag["dag_id"] == airflow_local.DAG_ID
 
 
 def test_scheduled_run_through_the_api(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
