@@ -12,7 +12,7 @@ all shingles at once, as big integers in C, so the cost is the tokenizer's plus 
 lookup per token: half the CPU of version 1, which hashed every shingle string with BLAKE2b.
 Fingerprints of two versions cannot be compared: a new version comes with a migration that clears
 the stored ones, and ``newsflow db migrate`` recomputes them from the stored bodies
-(:func:`crawler.load.fill_missing_fingerprints`).
+(:func:`crawler.db.fill_missing_fingerprints`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def simhash(text: str) -> int | None:
     if not words:
         return None
     cached = _TOKEN_HASHES.get
-    # 24 bytes per token position: its hash as a shingle's 1st, 2nd and 3rd token
+    # 24 bytes per token position: its hash as a shingle's 1st, 2nd and 3rd token. (The 8-byte
+    # views below only move bytes around: the value does not depend on the machine's byte order.)
     table = memoryview(b"".join([cached(w) or _token_hashes(w) for w in words])).cast("Q")
     shingles = max(1, len(words) - SHINGLE + 1)  # a text shorter than a shingle is one shingle
     combined = 0
