@@ -197,12 +197,16 @@ def migrations() -> list[Migration]:
     return out
 
 
+def _ledger_exists(cur: psycopg2.extensions.cursor) -> bool:
+    cur.execute(query("migrations_table_exists"))
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
 def _ensure_ledger(cur: psycopg2.extensions.cursor) -> None:
     # Create schema_migrations only when missing: CREATE TABLE IF NOT EXISTS still needs CREATE on
     # the schema, which the pipeline's role (newsflow_writer) does not have.
-    cur.execute(query("migrations_table_exists"))
-    row = cur.fetchone()
-    if not (row and row[0]):
+    if not _ledger_exists(cur):
         cur.execute(query("create_migrations_table"))
 
 
@@ -327,10 +331,8 @@ def set_role_passwords(url: str, config: Config) -> dict[str, bool]:
 def migration_status(url: str) -> list[tuple[str, str]]:
     """(filename, 'applied' | 'pending' | 'changed') for every migration file; reads only."""
     with transaction(url) as conn, conn.cursor() as cur:
-        cur.execute(query("migrations_table_exists"))
-        row = cur.fetchone()
         recorded: dict[str, str] = {}
-        if row and row[0]:
+        if _ledger_exists(cur):
             cur.execute(query("list_migrations"))
             recorded = dict(cur.fetchall())
     out = []

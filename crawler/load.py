@@ -158,9 +158,8 @@ def store_pages(
     extracted keeps its outcome: only its fetch time, run and status are updated, nothing is
     compressed, rewritten or extracted again. Returns how many pages were kept so, by their state
     (``article``, ``rejected``)."""
-    unchanged: Counter[str] = Counter()
     if not pages:
-        return unchanged
+        return Counter()
     by_url = {p.url: p for p in pages}  # one row per URL per statement
     sha256 = {url: hashlib.sha256(p.body).hexdigest() for url, p in by_url.items()}
     with conn.cursor() as cur:
@@ -196,8 +195,7 @@ def store_pages(
         if rows:
             execute_values(cur, query("upsert_raw_pages"), rows, page_size=500)
         cur.execute(query("clear_fetch_errors"), {"urls": list(by_url)})
-    unchanged.update(kept.values())
-    return unchanged
+    return Counter(kept.values())
 
 
 def store_fetch_errors(
