@@ -327,7 +327,10 @@ def load_pending(
                         inflight.discard(future)
                         done.extend(future.result())
             idle = not queue and not inflight
-            if len(done) >= WRITE_SIZE or (done and idle):
+            # Nothing left to read (the crawl has ended and its last pages are sent): write each
+            # result as it comes, while the workers finish the rest, not all at the end.
+            draining = final and drained and not queue
+            if len(done) >= WRITE_SIZE or (done and (idle or draining)):
                 _write_batch(conn, source.name, run_id, done, counts)
                 conn.commit()
                 claimed.difference_update(url for url, _, _ in done)
