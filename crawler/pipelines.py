@@ -15,7 +15,7 @@ from crawler.load import store_discovery_state, store_fetch_errors, store_pages
 
 LOGGER = logging.getLogger(__name__)
 
-FLUSH_EVERY = 50  # items buffered before one batched write
+FLUSH_EVERY = 50  # items buffered before one batched write (the first writes are smaller)
 FLUSH_SECONDS = 5.0  # … or after this long, so a slow site's pages are not held in memory
 
 
@@ -33,7 +33,9 @@ class StorePipeline:
         self.discovery: list[DiscoveryStateItem] = []
         self.conn: Any = None
         self._flushed_at = time.monotonic()
-        self._pages_stored = False
+        # The first write holds one item, each later one twice as many up to FLUSH_EVERY: the
+        # loader, following the crawl, gets pages for every extraction worker at once.
+        self._flush_at = 1
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -59,8 +61,7 @@ class StorePipeline:
         elif isinstance(item, DiscoveryStateItem):
             self.discovery.append(item)
         if (
-            (self.pages and not self._pages_stored)  # the first page at once: extraction starts
-            or len(self.pages) + len(self.errors) >= FLUSH_EVERY
+            len(self.pages) + len(self.errors) >= self._flush_at
             or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
         ):
             self._flush()
@@ -87,7 +88,7 @@ class StorePipeline:
             store_fetch_errors(self.conn, source, run_id, self.errors)
         for state, count in unchanged.items():  # committed: count what is stored
             self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
-        self._pages_stored = self._pages_stored or bool(self.pages)
+        self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
         self.pages.clear()
         self.errors.clear()
         self._flushed_at = time.monotonic()

@@ -453,9 +453,9 @@ def test_simhash_distance_separates_wire_copies_from_other_stories() -> None:
     assert closest > 3 * DUPLICATE_MAX_DISTANCE, closest
 
 
-def test_crawl_stores_its_first_page_at_once_then_in_batches(db: str) -> None:
-    """The store pipeline writes the crawl's first page immediately (extraction can start while
-    the crawl warms up), then buffers pages into batches of FLUSH_EVERY."""
+def test_crawl_stores_its_first_pages_at_once_then_in_growing_batches(db: str) -> None:
+    """The store pipeline writes the crawl's first page immediately and then batches twice as
+    large each time (extraction gets work while the crawl warms up), up to FLUSH_EVERY."""
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
@@ -483,16 +483,19 @@ def test_crawl_stores_its_first_page_at_once_then_in_batches(db: str) -> None:
     def stored() -> int:
         return query_rows(db, "SELECT count(*) FROM raw_pages WHERE source = 'first'")[0][0]
 
+    counts = []  # stored after each page
     try:
-        pipeline.process_item(page(0))
-        assert stored() == 1, "the first page must be stored at once"
-        for i in range(1, FLUSH_EVERY):
+        for i in range(3 * FLUSH_EVERY + 70):
             pipeline.process_item(page(i))
-        assert stored() == 1, "later pages are batched"
-        pipeline.process_item(page(FLUSH_EVERY))
-        assert stored() == FLUSH_EVERY + 1
+            counts.append(stored())
+        writes = sorted(set(counts))
+        sizes = [b - a for a, b in zip([0, *writes], writes, strict=False) if b > a]
+        assert counts[0] == 1, "the first page must be stored at once"
+        assert sizes == [1, 2, 4, 8, 16, 32, FLUSH_EVERY, FLUSH_EVERY, FLUSH_EVERY], sizes
+        assert counts[-1] == sum(sizes) < len(counts), "the rest waits for a full batch"
     finally:
         pipeline.close_spider()
+    assert stored() == 3 * FLUSH_EVERY + 70, "closing writes what was buffered"
 
 
 @pytest.mark.parametrize(
