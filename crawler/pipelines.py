@@ -88,7 +88,8 @@ class StorePipeline:
             store_fetch_errors(self.conn, source, run_id, self.errors)
         for state, count in unchanged.items():  # committed: count what is stored
             self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
-        self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
+        if self.pages or self.errors:  # not for a timed flush of nothing
+            self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
         self.pages.clear()
         self.errors.clear()
         self._flushed_at = time.monotonic()
