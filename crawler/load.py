@@ -23,9 +23,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg2.errors
 import psycopg2.extensions
 from psycopg2.extras import Json, execute_values
 
+from crawler.binary_copy import ColumnType, binary_copy_stream
 from crawler.compression import compress_html
 from crawler.db import query
 from crawler.extract_pool import (
@@ -151,23 +153,29 @@ def store_discovery_state(
 def store_pages(
     conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]
 ) -> Counter[str]:
-    """Upsert fetched pages into ``raw_pages`` (compressed HTML, state pending) and clear their
+    """Store fetched pages in ``raw_pages`` (compressed HTML, state pending) and clear their
     fetch errors.
 
-    A refetched page (a revisit) whose bytes and declared encoding are those of the page already
-    extracted keeps its outcome: only its fetch time, run and status are updated, nothing is
-    compressed, rewritten or extracted again. Returns how many pages were kept so, by their state
-    (``article``, ``rejected``)."""
+    New URLs are written with binary ``COPY`` (:mod:`crawler.binary_copy`), refetched ones
+    upserted. A refetched page (a revisit) whose bytes and declared encoding are those of the page
+    already extracted keeps its outcome: only its fetch time, run and status are updated, nothing
+    is compressed, rewritten or extracted again. Returns how many pages were kept so, by their
+    state (``article``, ``rejected``)."""
     if not pages:
         return Counter()
     by_url = {p.url: p for p in pages}  # one row per URL per statement
     sha256 = {url: hashlib.sha256(p.body).hexdigest() for url, p in by_url.items()}
     with conn.cursor() as cur:
-        cur.execute(query("processed_page_hashes"), {"urls": list(by_url)})
+        cur.execute(query("stored_pages"), {"urls": list(by_url)})
+        stored = {
+            url: (digest, encoding, state, kept) for url, digest, encoding, state, kept in cur
+        }
         kept = {
             url: state
-            for url, stored_sha256, encoding, state in cur.fetchall()
-            if stored_sha256 == sha256[url]
+            for url, (stored_sha256, encoding, state, html_kept) in stored.items()
+            if state in ("article", "rejected")
+            and html_kept
+            and stored_sha256 == sha256[url]
             and encoding == by_url[url].encoding
             and by_url[url].skip_reason is None
         }
@@ -181,21 +189,61 @@ def store_pages(
                 p.status,
                 p.content_type,
                 p.encoding,
-                psycopg2.Binary(compress_html(p.body)),
+                compress_html(p.body),
                 sha256[p.url],
                 "pending",
                 p.skip_reason,
-                None,
             )
             for p in by_url.values()
             if p.url not in kept
         ]
         if touched:
             execute_values(cur, query("touch_unchanged_pages"), touched, page_size=500)
+        new = [row for row in rows if row[0] not in stored]
+        if new and _copy_new_pages(conn, cur, new):  # else stored meantime: upserted below
+            rows = [row for row in rows if row[0] in stored]
         if rows:
-            execute_values(cur, query("upsert_raw_pages"), rows, page_size=500)
+            execute_values(
+                cur,
+                query("upsert_raw_pages"),
+                [(*row[:7], psycopg2.Binary(row[7]), *row[8:], None) for row in rows],
+                page_size=500,
+            )
         cur.execute(query("clear_fetch_errors"), {"urls": list(by_url)})
     return Counter(kept.values())
+
+
+_PAGE_COLUMNS: tuple[ColumnType, ...] = (
+    "text",  # url
+    "text",  # source
+    "text",  # run_id
+    "timestamptz",  # fetched_at
+    "int4",  # http_status
+    "text",  # content_type
+    "text",  # encoding
+    "bytea",  # html_compressed
+    "text",  # body_sha256
+    "text",  # state
+    "text",  # reject_reason
+)
+
+
+def _copy_new_pages(
+    conn: psycopg2.extensions.connection,
+    cur: psycopg2.extensions.cursor,
+    rows: list[tuple[Any, ...]],
+) -> bool:
+    """COPY pages with URLs not stored yet; False (and nothing written) if one was stored in the
+    meantime, by another source sharing a domain or an overlapping run."""
+    stream = binary_copy_stream(rows, _PAGE_COLUMNS, psycopg2.extensions.encodings[conn.encoding])
+    cur.execute("SAVEPOINT copy_new_pages")
+    try:
+        cur.copy_expert(query("copy_new_pages"), stream)
+    except psycopg2.errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT copy_new_pages")
+        return False
+    cur.execute("RELEASE SAVEPOINT copy_new_pages")
+    return True
 
 
 def store_fetch_errors(

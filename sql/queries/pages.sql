@@ -32,16 +32,23 @@ SET source = excluded.source,
     reject_reason = excluded.reject_reason,
     processed_at = excluded.processed_at;
 
--- name: processed_page_hashes
--- Of the given URLs, the pages already extracted (article or rejected) whose HTML is still
--- stored, with the sha256 of their bytes, their declared encoding and their state: a refetch with
--- the same bytes and encoding keeps that outcome instead of being extracted again
+-- name: stored_pages
+-- Of the given URLs, those already in raw_pages, with the sha256 of their bytes, their declared
+-- encoding, their state and whether their HTML is still stored (not pruned). A refetch with the
+-- same bytes and encoding as a page already extracted keeps that outcome instead of being
+-- extracted again; URLs not listed here are new and are stored with copy_new_pages
 -- (crawler.load.store_pages).
-SELECT url, body_sha256, encoding, state
+SELECT url, body_sha256, encoding, state, octet_length(html_compressed) > 0 AS html_kept
 FROM raw_pages
-WHERE url = ANY(%(urls)s)
-  AND state IN ('article', 'rejected')
-  AND octet_length(html_compressed) > 0;
+WHERE url = ANY(%(urls)s);
+
+-- name: copy_new_pages
+-- Store pages whose URL is not in raw_pages yet, in binary COPY format
+-- (crawler.binary_copy: the compressed HTML travels as bytes, not as a hex literal). A URL stored
+-- in the meantime by another crawl makes it fail; the caller then upserts the rows instead.
+COPY raw_pages (url, source, run_id, fetched_at, http_status, content_type, encoding,
+                html_compressed, body_sha256, state, reject_reason)
+FROM STDIN WITH (FORMAT binary);
 
 -- name: touch_unchanged_pages
 -- Refetched pages whose bytes had not changed: only when, by which run and with which status they
