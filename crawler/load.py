@@ -168,7 +168,8 @@ def store_pages(
     with conn.cursor() as cur:
         cur.execute(query("stored_pages"), {"urls": list(by_url)})
         stored = {
-            url: (digest, encoding, state, kept) for url, digest, encoding, state, kept in cur
+            url: (digest, encoding, state, html_kept)
+            for url, digest, encoding, state, html_kept in cur
         }
         kept = {
             url: state
