@@ -434,6 +434,24 @@ def test_captions_once_by_default_or_dropped() -> None:
     assert kept.body.count("Farmers inspect") <= 1
 
 
+def test_a_long_caption_repeated_with_and_without_its_credit_is_kept_once() -> None:
+    # longer than the tail searched for the credit: the credit is found at the end all the same
+    caption = (
+        "Farmers and county engineers inspect the new irrigation canal near the valley town of "
+        "Millbrook on Tuesday morning, before the vote"
+    )
+    twice = _body_page(_PARA + f"<p>{caption} (Photo: Reuters)</p><p>{caption}.</p>" + _PARA)
+    result = extract(twice, FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert result.body.count("Farmers and county engineers") == 1
+    assert "(Photo: Reuters)" in result.body
+    # without a credit, two similar lines are two paragraphs
+    similar = _body_page(_PARA + f"<p>{caption} in the rain</p><p>{caption}.</p>" + _PARA)
+    result = extract(similar, FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert result.body.count("Farmers and county engineers") == 2
+
+
 CORPUS_REJECTED = sorted(
     p
     for p in (Path(__file__).parent / "corpus" / "pages").glob("*/*.json")
