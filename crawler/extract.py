@@ -460,11 +460,22 @@ def _link_keys(tree: HtmlElement) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _starts_with_link(key: str, link_keys: frozenset[str]) -> bool:
+def _link_prefixes(link_keys: frozenset[str]) -> dict[str, list[str]]:
+    """Link keys by their first MIN_HEADLINE_KEY_CHARS characters (a shorter key leads no line):
+    a line is compared with the few links sharing its start, not with every link of the page."""
+    n = rules.MIN_HEADLINE_KEY_CHARS
+    prefixes: dict[str, list[str]] = {}
+    for k in link_keys:
+        if len(k) >= n:
+            prefixes.setdefault(k[:n], []).append(k)
+    return prefixes
+
+
+def _starts_with_link(key: str, link_prefixes: dict[str, list[str]]) -> bool:
     key = key.lstrip("-•・*")
     n = rules.MIN_HEADLINE_KEY_CHARS
     return len(key) > n and any(
-        key.startswith(k) for k in link_keys if k[:n] == key[:n] and len(k) * 3 >= len(key)
+        key.startswith(k) for k in link_prefixes.get(key[:n], ()) if len(k) * 3 >= len(key)
     )
 
 
@@ -494,6 +505,7 @@ def _clean_lines(
     (lists that survived pre-cleaning, listing pages); such lines are collected in ``headlines``.
     """
     title_key = _line_key(title) if title else None
+    link_prefixes = _link_prefixes(link_keys) if headlines is not None else {}
     out: list[str] = []
     kept: list[tuple[str, bool]] = []  # key of each line in out, and whether it ends with a credit
     seen: set[str] = set()
@@ -511,7 +523,7 @@ def _clean_lines(
             if headlines is not None:
                 headlines.append(line)
             continue
-        if headlines is not None and _starts_with_link(key, link_keys):
+        if headlines is not None and _starts_with_link(key, link_prefixes):
             headlines.append(line)  # a teaser "headline + summary": counted, kept
         if len(out) < 2 and key == title_key:
             continue
