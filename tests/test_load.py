@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,25 @@ def test_content_hash_ignores_nothing_extracted() -> None:
     assert content_hash(a) != content_hash(Article(url="https://ex.jp/1", title="t", body="b2"))
     assert content_hash(a) != content_hash(
         Article(url="https://ex.jp/1", title="t", body="b", authors=("x",))
+    )
+
+
+def test_content_hash_is_the_value_stored_by_earlier_versions() -> None:
+    # a changed hash would make every stored article look revised on its next revisit
+    from crawler.models import Article
+
+    article = Article(
+        url="https://ex.jp/news/1",
+        title="東京の天気",
+        body="晴れ。\nSunny.",
+        authors=("山田 太郎", "Jane Roe"),
+        published_at=datetime(2026, 11, 25, 9, 30, tzinfo=timezone(timedelta(hours=9))),
+        language="ja",
+        tags=("天気", "weather"),
+        site_name="Ex",
+    )
+    assert content_hash(article) == (
+        "3698e7783afeb5e51e44b60c2bf0e00d7a8a0fa01b4c49ee63c5c1b9ebb2c208"
     )
 
 
