@@ -8,6 +8,8 @@
   (capped); a longer wait than the cap is not retried in this run.
 - :class:`ContentTypeGuard` aborts article downloads whose headers announce a non-HTML body
   (PDF, images, archives) before the body is transferred.
+- :class:`MetaRefreshMiddleware` is Scrapy's, but decodes a page only when its first bytes
+  mention a refresh at all.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from time import monotonic, time
 from typing import Any
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.threads import deferToThread
@@ -222,3 +225,32 @@ class ContentTypeGuard:
         if mime and mime not in HTML_TYPES:
             self.crawler.stats.inc_value("newsflow/aborted_not_html")
             raise StopDownload(fail=False)
+
+
+# Scrapy looks for <meta http-equiv="refresh"> in a page's first 4,096 characters: at most
+# 16,384 bytes in any encoding that spells ASCII as ASCII (UTF-8, the legacy CJK ones, Latin).
+_REFRESH_SCAN_BYTES = 4 * 4096
+
+
+def may_refresh(body: bytes) -> bool:
+    """Whether the start of an HTML ``body`` could hold a meta refresh: it mentions "refresh"
+    (any case), or is in an encoding where ASCII letters are not single bytes (UTF-16/32)."""
+    head = body[:_REFRESH_SCAN_BYTES]
+    return b"\0" in head or b"refresh" in head.lower()
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+    """Scrapy's meta-refresh redirects, without decoding every page to find none.
+
+    Scrapy's middleware decodes the whole body (``response.text``) of every HTML response to look
+    at its first 4,096 characters: ~0.13 ms per 130 KB article page, ~5 % of the crawl child's
+    CPU, for a tag almost no article has. Here a byte scan of the start of the page decides first;
+    a page that may hold one goes through Scrapy's own code. Not caught, as a cost accepted: a
+    refresh whose ``http-equiv`` value is written with character references (``&#114;efresh``),
+    which Scrapy would decode.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if isinstance(response, HtmlResponse) and not may_refresh(response.body):
+            return response
+        return super().process_response(request, response)

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateNetworkGuard": 50,  # before robots.txt: no request to a private address at all
     "crawler.middlewares.CrawlDelayMiddleware": 110,  # after RobotsTxtMiddleware (100) has read robots.txt
     "crawler.middlewares.RetryAfterMiddleware": 560,  # sees 429/503 before RetryMiddleware (550) retries
+    # Scrapy's, in its place, with a cheap byte check first (see the class)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
 }
 # Scrapy's spider middlewares we have no use for, each a cost on every request: depth tracking
 # (listing hops are counted by the spider, meta "hops") and Referer headers (nothing to tell a

@@ -17,6 +17,7 @@ an XML declaration, and ending in malformed XML).
 | ``/a/bomb.html`` | ``Content-Encoding: gzip``: 20 KB that inflate to 64 MB |
 | ``/a/report.html`` | a 5 MB PDF, streamed in 64 KB chunks |
 | ``/a/photo.html`` | ``image/png`` |
+| any path in ``pages`` | that HTML (a test's own pages) |
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class FaultServer:
         self.sent: dict[str, int] = {}
         self.lock = threading.Lock()
         self.first_retry_after: float | None = None  # monotonic time of the first such request
+        self.pages: dict[str, bytes] = {}  # more HTML pages (path -> body), served first
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -139,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, text.encode(), "text/plain")
         if path == "/feed.xml":
             return self._send(200, f.feed(), "application/rss+xml; charset=windows-1252")
+        if path in f.pages:
+            return self._send(200, f.pages[path], "text/html; charset=utf-8")
         name = path.removeprefix("/a/").removesuffix(".html")
         if name in ARTICLES:
             return self._send(200, article_html(name), "text/html; charset=utf-8")

@@ -25,7 +25,7 @@ from crawler.demo.generated import GeneratedSite
 from crawler.errors import CrawlError
 from crawler.run import crawl_step, load_step, new_run_id
 from crawler.sources import Source, load_sources
-from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer
+from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer, article_html
 from tests.helpers import query_rows
 
 
@@ -136,6 +136,48 @@ def test_robots_crawl_delay_and_user_agent(
         assert all(g >= 0.9 for g in gaps), f"Crawl-delay: 1 not kept between articles: {gaps}"
         agents = {h.get("User-Agent") for _, _, h in site.requests}
         assert agents == {"newsflow/0.1 (+https://ops.example/newsflow-bot)"}, agents
+
+
+def test_meta_refresh_is_followed_and_other_pages_are_not_decoded_for_it(
+    db: str, tmp_path: Path
+) -> None:
+    from crawler.middlewares import may_refresh
+
+    # the tag as old CMSs write it: upper case, after a long <head>, but within Scrapy's 4,096
+    # characters (Japanese text before it: ~3 bytes a character)
+    head = "<script>var s='" + "速報" * 600 + "';</script>"
+    moved = (
+        f'<html><head><meta charset="utf-8">{head}<META HTTP-EQUIV="Refresh" '
+        f'CONTENT="0; URL=/a/ok-1.html"><title>Moved</title></head><body>moved</body></html>'
+    ).encode()
+    with FaultServer() as site:
+        site.articles = ("moved", "ok-2")
+        site.pages = {"/a/moved.html": moved}
+        source, path = _source(
+            tmp_path, "refreshing", feeds=[f"{site.base_url}/feed.xml"], article_url_pattern=r"/a/"
+        )
+        log = tmp_path / "crawl.log"
+        run_id = new_run_id()
+        crawl_step(source, sources_path=path, database_url=db, run_id=run_id, log_file=log)
+        load_step(source, database_url=db, run_id=run_id)
+        assert sorted(p for p in site.paths() if p.startswith("/a/")) == [
+            "/a/moved.html",
+            "/a/ok-1.html",
+            "/a/ok-2.html",
+        ]
+    # the moved page is stored under the URL that was listed, with the target's article
+    titles = dict(query_rows(db, "SELECT fetched_url, title FROM articles"))
+    base = site.base_url
+    assert titles == {f"{base}/a/moved.html": "Story ok-1", f"{base}/a/ok-2.html": "Story ok-2"}
+    enabled = log.read_text(encoding="utf-8")
+    assert "crawler.middlewares.MetaRefreshMiddleware" in enabled
+    assert "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware" not in enabled
+
+    assert may_refresh(moved)
+    assert not may_refresh(article_html("plain"))
+    assert may_refresh("<meta http-equiv='refresh' content='0;url=/x'>".encode("utf-16"))
+    # past the start Scrapy looks at, a refresh tag is not one (Scrapy would not see it either)
+    assert not may_refresh(b"<html><head>" + b" " * 20_000 + b'<meta http-equiv="refresh">')
 
 
 def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -> None:
