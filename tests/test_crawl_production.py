@@ -138,7 +138,7 @@ def test_robots_crawl_delay_and_user_agent(
         assert agents == {"newsflow/0.1 (+https://ops.example/newsflow-bot)"}, agents
 
 
-def test_meta_refresh_is_followed_and_other_pages_are_not_decoded_for_it(
+def test_meta_refresh_is_followed_and_looked_for_by_a_byte_scan_first(
     db: str, tmp_path: Path
 ) -> None:
     from crawler.middlewares import may_refresh
