@@ -180,6 +180,28 @@ def test_meta_refresh_is_followed_and_looked_for_by_a_byte_scan_first(
     assert not may_refresh(b"<html><head>" + b" " * 20_000 + b'<meta http-equiv="refresh">')
 
 
+def test_meta_refresh_middleware_decodes_only_pages_that_may_refresh() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshMiddleware
+
+    middleware = MetaRefreshMiddleware.from_crawler(get_crawler())
+    request = Request("http://127.0.0.1/a/plain.html")
+    plain = HtmlResponse(request.url, body=article_html("plain"), request=request)
+    assert middleware.process_response(request, plain) is plain
+    assert plain._cached_ubody is None, "a page without a refresh was decoded"
+
+    moved = HtmlResponse(
+        request.url,
+        body=b'<html><head><meta http-equiv="refresh" content="0; url=/a/ok-1.html"></head></html>',
+        request=request,
+    )
+    redirected = middleware.process_response(request, moved)
+    assert isinstance(redirected, Request) and redirected.url == "http://127.0.0.1/a/ok-1.html"
+
+
 def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -> None:
     with FaultServer() as site:
         source, path = _source(
