@@ -49,8 +49,8 @@ test: setup
 	$(RUN) pytest
 
 lint: setup
-	$(RUN) ruff check crawler dags tests
-	$(RUN) ruff format --check crawler dags tests
+	$(RUN) ruff check crawler dags tests tools benchmarks
+	$(RUN) ruff format --check crawler dags tests tools benchmarks
 
 # Extraction quality on the in-repo corpus; `newsflow eval DIR --compare` adds the peers
 # (after `uv sync --group compare`).
@@ -59,19 +59,19 @@ eval: setup
 
 # Benchmarks print figures; they never assert on time (see benchmarks/README.md).
 bench: setup
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(RUN) python $$script || exit 1; done
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=$(CURDIR) $(RUN) python $$script || exit 1; done
 
 airflow: setup
-	$(RUN) python -m crawler.airflow_local
+	$(RUN) python -m tools.airflow_local
 
 airflow-stop: setup
-	$(RUN) python -m crawler.airflow_local --stop
+	$(RUN) python -m tools.airflow_local --stop
 
 # Headless Chromium from Debian's package; installed here when missing (needs root and apt).
 ui-screenshot: setup
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } \
 	  || { echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 2; }
-	$(RUN) python -m crawler.ui_screenshot --out .newsflow/news_ingest_grid.png
+	$(RUN) python -m tools.ui_screenshot --out .newsflow/news_ingest_grid.png
 
 db-url: setup
 	@$(RUN) newsflow db url

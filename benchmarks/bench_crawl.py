@@ -14,7 +14,7 @@ Prints, for a site of N articles (2,000 by default; ``--articles 10000`` for the
   timed before the first run and after every run: each run is compared with the mean of the two
   timings around it, and the median ratio is the figure (the machine's speed drifts).
 
-The site runs in its own process (``python -m crawler.demo.generated``), the database is an
+The site runs in its own process (``python -m tools.generated_site``), the database is an
 embedded PostgreSQL in a temporary directory unless ``DATABASE_URL`` is set (then fresh
 databases are created on that server, and dropped). Nothing here asserts on time.
 """
@@ -72,7 +72,7 @@ def _tree_rss(proc: psutil.Process) -> int:
 def _role(p: psutil.Process) -> str:
     """Which part of the pipeline a process of the ``newsflow run`` tree is."""
     cmdline = " ".join(p.cmdline())
-    if "crawler.crawl" in cmdline:
+    if "crawler.fetch.process" in cmdline:
         return "crawl child"
     if "multiprocessing" in cmdline:
         return "extraction workers"
@@ -197,7 +197,7 @@ def bench(articles: int, extract_sample: int, repeat: int) -> None:
             [
                 sys.executable,
                 "-m",
-                "crawler.demo.generated",
+                "tools.generated_site",
                 "--articles",
                 str(articles),
                 "--prerender",  # the site's own CPU is not ours: render before timing

@@ -27,7 +27,7 @@ import psycopg2
 
 from crawler.config import load_config
 from crawler.db import migrate, query, scratch_database
-from crawler.synthetic import load_synthetic_articles
+from tools.synthetic import load_synthetic_articles
 
 ROWS = 100_000
 RUNS = 15  # timed runs per query, after one warm-up run

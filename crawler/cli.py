@@ -50,13 +50,13 @@ def _database_url(config: Config) -> str:
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if config.extract_workers > 1:
-        from crawler.extract_pool import start_fork_server
+        from crawler.load.pool import start_fork_server
 
         # First: it imports the extractor on another core while this process starts up, rather
         # than beside the crawl child, whose start-up delays the first page.
         start_fork_server()
+    from crawler.pipeline import check_step, crawl_and_load_step, get_run_counts, new_run_id
     from crawler.progress import Progress
-    from crawler.run import check_step, crawl_and_load_step, get_run_counts, new_run_id
     from crawler.sources import load_sources, select_sources
 
     sources_path: Path = args.sources or config.sources_path
@@ -144,7 +144,7 @@ def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from crawler.demo.server import DemoSite, site_dir
-    from crawler.demo_sources import write_demo_sources
+    from crawler.demo.sources import write_demo_sources
 
     with DemoSite(site_dir(), port=args.port) as site:
         sources_file = write_demo_sources(site.base_url, config.home / "demo_sources.yaml")
@@ -221,7 +221,7 @@ def cmd_extract(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, config: Config) -> int:
-    from crawler.evaluate import PEERS, format_markdown, format_rows, run_eval
+    from crawler.quality.evaluate import PEERS, format_markdown, format_rows, run_eval
 
     names = ["newsflow", *PEERS] if args.compare else ["newsflow"]
     rows, notes = run_eval(args.corpus, names, worst=args.worst)

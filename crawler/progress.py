@@ -41,7 +41,7 @@ class Progress:
                 self.stream.flush()
 
     def on_crawl_event(self, name: str) -> Any:
-        """A callback for :func:`crawler.crawl.crawl_source` progress events of one source."""
+        """A callback for :func:`crawler.fetch.process.crawl_source` progress events of one source."""
 
         def callback(event: dict[str, Any]) -> None:
             self.update(

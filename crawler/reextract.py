@@ -1,8 +1,8 @@
 """Re-extraction: run extraction again on stored raw HTML (no network), through the load step.
 
-After a change to :mod:`crawler.extract` or :mod:`crawler.rules`, ``newsflow reextract`` (or the
+After a change to :mod:`crawler.extract` or :mod:`crawler.extract.rules`, ``newsflow reextract`` (or the
 ``news_reextract`` DAG) queues a source's stored pages (optionally only those fetched since a
-date) as pending and runs :func:`crawler.run.load_step` on them: changed articles get a
+date) as pending and runs :func:`crawler.pipeline.load_step` on them: changed articles get a
 revision, unchanged ones write nothing, exactly as when a revisit finds an edit. Each source's
 pass is a ``crawl_runs`` row with run id ``reextract__…``.
 
@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.db import query, transaction
-from crawler.load import sync_sources
+from crawler.fetch.store import sync_sources
 from crawler.models import RunCounts
-from crawler.run import load_step
+from crawler.pipeline import load_step
 from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)
@@ -81,9 +81,9 @@ def reextract(
 
 def reextract_task(source_name: str | None, since: str | None, run_id: str) -> list[dict[str, Any]]:
     """Body of the ``news_reextract`` DAG's task: the named source (or every enabled one)."""
-    from crawler.airflow_support import news_database_url, sources_path
     from crawler.config import load_config
     from crawler.sources import load_sources, select_sources
+    from crawler.tasks import news_database_url, sources_path
 
     sources = select_sources(load_sources(sources_path()), [source_name] if source_name else None)
     when = None

@@ -31,7 +31,7 @@ ARTICLES = sdk.Asset(name="articles", uri="x-newsflow://news_db/articles", group
 
 
 def _on_failure(context: Any) -> None:
-    from crawler.airflow_support import alert_failure
+    from crawler.tasks import alert_failure
 
     alert_failure(context)
 
@@ -58,9 +58,9 @@ def _on_failure(context: Any) -> None:
 def news_consumer_refresh() -> None:
     @sdk.task
     def refresh_materialized_views() -> list[str]:
-        from crawler import airflow_support
+        from crawler import tasks
 
-        return airflow_support.refresh_consumer_views()
+        return tasks.refresh_consumer_views()
 
     refresh_materialized_views()
 

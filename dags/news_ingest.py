@@ -78,13 +78,13 @@ from airflow import sdk
 
 # The `articles` table as an Airflow asset; dags/news_consumer_refresh.py is scheduled on it.
 ARTICLES = sdk.Asset(name="articles", uri="x-newsflow://news_db/articles", group="newsflow")
-CRAWL_POOL = "newsflow_crawl"  # = crawler.airflow_support.CRAWL_POOL (tested)
+CRAWL_POOL = "newsflow_crawl"  # = crawler.tasks.CRAWL_POOL (tested)
 # Labels each mapped instance with its source in the UI (instead of 0, 1, 2…).
 _SOURCE_LABEL = "{{ task.op_kwargs['source_name'] }}"
 
 
 def _on_failure(context: Any) -> None:
-    from crawler.airflow_support import alert_failure
+    from crawler.tasks import alert_failure
 
     alert_failure(context)
 
@@ -113,10 +113,10 @@ def _on_failure(context: Any) -> None:
 def news_ingest() -> None:
     @sdk.task
     def list_sources() -> list[str]:
-        from crawler import airflow_support
+        from crawler import tasks
 
         context = sdk.get_current_context()
-        return airflow_support.list_source_names(
+        return tasks.list_source_names(
             context.get("data_interval_start"), context.get("data_interval_end")
         )
 
@@ -124,10 +124,10 @@ def news_ingest() -> None:
     def per_source(source_name: str) -> None:
         @sdk.task(map_index_template=_SOURCE_LABEL, pool=CRAWL_POOL)
         def crawl(source_name: str) -> dict[str, object]:
-            from crawler import airflow_support
+            from crawler import tasks
 
             context = sdk.get_current_context()
-            return airflow_support.crawl(
+            return tasks.crawl(
                 source_name,
                 context["run_id"],
                 data_interval_start=context.get("data_interval_start"),
@@ -137,10 +137,10 @@ def news_ingest() -> None:
 
         @sdk.task(map_index_template=_SOURCE_LABEL, outlets=[ARTICLES])
         def load(source_name: str) -> dict[str, object]:
-            from crawler import airflow_support
+            from crawler import tasks
 
             context = sdk.get_current_context()
-            counts = airflow_support.load(source_name, context["run_id"])
+            counts = tasks.load(source_name, context["run_id"])
             context["outlet_events"][ARTICLES].extra = {
                 key: counts[key] for key in ("source", "run_id", "articles_new", "articles_updated")
             }
@@ -148,9 +148,9 @@ def news_ingest() -> None:
 
         @sdk.task(map_index_template=_SOURCE_LABEL)
         def check(source_name: str) -> None:
-            from crawler import airflow_support
+            from crawler import tasks
 
-            airflow_support.check(source_name, sdk.get_current_context()["run_id"])
+            tasks.check(source_name, sdk.get_current_context()["run_id"])
 
         (
             crawl(source_name=source_name)

@@ -32,7 +32,7 @@ from airflow import sdk
 
 
 def _on_failure(context: Any) -> None:
-    from crawler.airflow_support import alert_failure
+    from crawler.tasks import alert_failure
 
     alert_failure(context)
 
@@ -59,18 +59,18 @@ def _on_failure(context: Any) -> None:
 def news_maintenance() -> None:
     @sdk.task
     def prune() -> dict[str, int]:
-        from crawler import airflow_support
+        from crawler import tasks
 
         context = sdk.get_current_context()
         # The data interval's end, not the wall clock: re-runs and backfills prune the same rows.
         as_of = context.get("data_interval_end") or context.get("logical_date")
-        return airflow_support.prune(as_of or datetime.now(UTC))
+        return tasks.prune(as_of or datetime.now(UTC))
 
     @sdk.task
     def analyze() -> list[str]:
-        from crawler import airflow_support
+        from crawler import tasks
 
-        return airflow_support.analyze_tables()
+        return tasks.analyze_tables()
 
     prune() >> analyze()
 

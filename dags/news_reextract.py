@@ -29,7 +29,7 @@ from airflow import sdk
 
 
 def _on_failure(context: Any) -> None:
-    from crawler.airflow_support import alert_failure
+    from crawler.tasks import alert_failure
 
     alert_failure(context)
 

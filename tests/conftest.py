@@ -81,6 +81,6 @@ def demo_site() -> Iterator[object]:
 @pytest.fixture
 def demo_sources(demo_site: object, tmp_path: Path) -> Path:
     """A sources file pointing at the running demo site."""
-    from crawler.demo_sources import write_demo_sources
+    from crawler.demo.sources import write_demo_sources
 
     return write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")  # type: ignore[attr-defined]

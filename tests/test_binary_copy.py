@@ -1,4 +1,4 @@
-"""Binary COPY rows (crawler.binary_copy) read back by a real PostgreSQL, and store_pages' COPY of
+"""Binary COPY rows (crawler.db.binary_copy) read back by a real PostgreSQL, and store_pages' COPY of
 new pages falling back to an upsert when another crawl stored one of them meanwhile."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import psycopg2
 import pytest
 
-from crawler.binary_copy import binary_copy_stream
 from crawler.db import transaction
+from crawler.db.binary_copy import binary_copy_stream
 from tests.helpers import query_rows
 
 TOKYO = timezone(timedelta(hours=9))
@@ -52,9 +52,9 @@ def test_new_pages_stored_meantime_by_another_crawl_are_upserted(db: str) -> Non
     between that look and the COPY (here: a transaction holding the same URL, committed while the
     COPY waits on it), the COPY fails on the key; its rows are upserted instead and the batch,
     with its other pages, is stored whole."""
-    from crawler.compression import decompress_html
-    from crawler.items import PageItem
-    from crawler.load import store_pages, sync_sources
+    from crawler.fetch.compression import decompress_html
+    from crawler.fetch.items import PageItem
+    from crawler.fetch.store import store_pages, sync_sources
     from crawler.sources import Source
 
     source = Source(name="race", language="en", allowed_domains=("ex.com",))

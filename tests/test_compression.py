@@ -7,7 +7,7 @@ import gzip
 import pytest
 import zstandard
 
-from crawler.compression import MAX_HTML_BYTES, CorruptPage, compress_html, decompress_html
+from crawler.fetch.compression import MAX_HTML_BYTES, CorruptPage, compress_html, decompress_html
 
 PAGE = "<html><body><p>東京で記者会見が開かれた。</p></body></html>".encode() * 500
 

@@ -27,10 +27,10 @@ from crawler import db as crawler_db
 from crawler.config import load_config
 from crawler.demo.server import site_dir
 from crawler.extract import extract
-from crawler.load import content_hash
+from crawler.load.articles import content_hash
 from crawler.models import Article
-from crawler.synthetic import load_synthetic_articles
 from tests.helpers import query_rows
+from tools.synthetic import load_synthetic_articles
 
 BASE = "https://demo.example"
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -464,7 +464,7 @@ def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
     # A run of 20 articles among 100k: every check must find them (and, for the duplicate
     # rate, their identical bodies) by index. Before migration 0008 the checks scanned the
     # table and hashed every stored body on every run.
-    from crawler.check import check_files
+    from crawler.quality.check import check_files
 
     conn = psycopg2.connect(big_db)
     try:

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 import yaml
 
-from crawler.demo.generated import GeneratedSite
 from crawler.errors import CrawlError
-from crawler.run import crawl_step, load_step, new_run_id
+from crawler.pipeline import crawl_step, load_step, new_run_id
 from crawler.sources import Source, load_sources
 from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer, article_html
 from tests.helpers import query_rows
+from tools.generated_site import GeneratedSite
 
 
 def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
@@ -141,7 +141,7 @@ def test_robots_crawl_delay_and_user_agent(
 def test_meta_refresh_is_followed_and_looked_for_by_a_byte_scan_first(
     db: str, tmp_path: Path
 ) -> None:
-    from crawler.middlewares import may_refresh
+    from crawler.fetch.middlewares import may_refresh
 
     # the tag as old CMSs write it: upper case, after a long <head>, but within Scrapy's 4,096
     # characters (Japanese text before it: ~3 bytes a character)
@@ -170,7 +170,7 @@ def test_meta_refresh_is_followed_and_looked_for_by_a_byte_scan_first(
     base = site.base_url
     assert titles == {f"{base}/a/moved.html": "Story ok-1", f"{base}/a/ok-2.html": "Story ok-2"}
     enabled = log.read_text(encoding="utf-8")
-    assert "crawler.middlewares.MetaRefreshMiddleware" in enabled
+    assert "crawler.fetch.middlewares.MetaRefreshMiddleware" in enabled
     assert "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware" not in enabled
 
     assert may_refresh(moved)
@@ -185,7 +185,7 @@ def test_meta_refresh_middleware_decodes_only_pages_that_may_refresh() -> None:
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import MetaRefreshMiddleware
+    from crawler.fetch.middlewares import MetaRefreshMiddleware
 
     middleware = MetaRefreshMiddleware.from_crawler(get_crawler())
     request = Request("http://127.0.0.1/a/plain.html")
@@ -218,7 +218,7 @@ def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -
 
 
 def test_address_classification() -> None:
-    from crawler.middlewares import _blocked_reason, _resolve
+    from crawler.fetch.middlewares import _blocked_reason, _resolve
 
     for address in (
         "127.0.0.1",
@@ -242,7 +242,7 @@ def test_address_classification() -> None:
 def test_retry_after_values() -> None:
     from email.utils import formatdate
 
-    from crawler.middlewares import retry_after_seconds
+    from crawler.fetch.middlewares import retry_after_seconds
 
     assert retry_after_seconds(b"120") == 120.0
     assert retry_after_seconds(None) is None and retry_after_seconds(b"soon") is None
@@ -325,7 +325,7 @@ def test_revisions_and_syndicated_copies(db: str, tmp_path: Path) -> None:
 
 
 def test_backfill_window_then_plain_run(db: str, tmp_path: Path) -> None:
-    from crawler.demo.generated import START
+    from tools.generated_site import START
 
     with GeneratedSite(48, undated=2) as site:
         source, path = _source(
@@ -359,7 +359,7 @@ def test_backfill_window_then_plain_run(db: str, tmp_path: Path) -> None:
 
 def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: Path) -> None:
     from crawler.db import transaction
-    from crawler.load import sync_sources
+    from crawler.fetch.store import sync_sources
 
     with GeneratedSite(240, delay=0.02) as site:
         source, path = _source(
@@ -374,7 +374,7 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
             [
                 sys.executable,
                 "-m",
-                "crawler.crawl",
+                "crawler.fetch.process",
                 "--sources",
                 str(path),
                 "--source",
@@ -419,8 +419,8 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
 
 def test_tracking_parameters_and_canonical_links() -> None:
     from crawler.extract import extract
+    from crawler.fetch.urls import normalize_url
     from crawler.models import Article
-    from crawler.urls import normalize_url
 
     url = (
         "HTTPS://News.Example.COM:443/a/1.html?id=7&utm_source=x&utm_medium=y&fbclid=1&gclid=2"
@@ -448,9 +448,9 @@ def test_tracking_parameters_and_canonical_links() -> None:
 
 
 def test_simhash_near_duplicates() -> None:
-    from crawler.demo.generated import article_text
-    from crawler.load import DUPLICATE_MAX_DISTANCE
-    from crawler.simhash import distance, simhash
+    from crawler.load.articles import DUPLICATE_MAX_DISTANCE
+    from crawler.load.simhash import distance, simhash
+    from tools.generated_site import article_text
 
     _, paragraphs = article_text(1)
     text = "\n".join(paragraphs)
@@ -478,7 +478,7 @@ def test_simhash_near_duplicates() -> None:
 
 def test_child_reports_json(tmp_path: Path) -> None:
     # the crawl child's --since/--until are ISO times (crawl_step passes aware datetimes)
-    from crawler.crawl import _child_main
+    from crawler.fetch.process import _child_main
 
     with pytest.raises(SystemExit):
         _child_main(

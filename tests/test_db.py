@@ -85,7 +85,7 @@ def test_simhash_v2_migration_recomputes_stored_fingerprints(
 ) -> None:
     """0009 changed the SimHash definition: version 1 fingerprints stored before it are cleared
     and recomputed from the bodies by the same `migrate`; a body without words keeps none."""
-    from crawler.simhash import simhash
+    from crawler.load.simhash import simhash
 
     real, before = db.sql_dir(), tmp_path / "sql"
     shutil.copytree(real, before)

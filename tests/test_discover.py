@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime, timedelta, timezone
 
-from crawler.discover import feed_entries, is_pagination_link, sitemap_entries
-from crawler.urls import normalize_url
+from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
+from crawler.fetch.urls import normalize_url
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>t</title>

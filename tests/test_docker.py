@@ -121,7 +121,7 @@ def test_environment_variables_are_read_by_someone() -> None:
                 if section != "celery" and (section, option) not in options:
                     unknown.append(f"{service}: {name} is no Airflow option")
             elif name.startswith("AIRFLOW_CONN_"):
-                continue  # a connection: news_db is crawler.airflow_support.NEWS_DB_CONN_ID
+                continue  # a connection: news_db is crawler.tasks.NEWS_DB_CONN_ID
             elif name.startswith("POSTGRES_") or name == "DUMB_INIT_SETSID":
                 continue  # read by the postgres and airflow images' entrypoints
             elif not (
@@ -134,7 +134,7 @@ def test_environment_variables_are_read_by_someone() -> None:
 
 
 def test_news_db_connection_name_matches_the_dags() -> None:
-    from crawler.airflow_support import NEWS_DB_CONN_ID
+    from crawler.tasks import NEWS_DB_CONN_ID
 
     env = _service_environments()["airflow-scheduler"]
     assert f"AIRFLOW_CONN_{NEWS_DB_CONN_ID.upper()}" in env
@@ -186,8 +186,9 @@ def test_paths_exist_and_reach_the_build() -> None:
         assert (REPO / source).exists(), f"Dockerfile copies {source}: not in the repository"
         assert not _ignored(source, patterns), f"{source} is excluded by Dockerfile.dockerignore"
     assert (REPO / "sql/migrations").is_dir() and (REPO / "sql/checks").is_dir()
-    env = "\n".join(DOCKERFILE.read_text().splitlines())
-    assert "NEWSFLOW_SQL_DIR=/opt/newsflow/sql" in env, "the image must point crawler.db at sql/"
+    assert (REPO / "crawler/sql").resolve() == (REPO / "sql").resolve(), (
+        "crawler/sql must link to sql/: the wheel built in the image takes sql/ through it"
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evaluate import Row, evaluate, load_corpus, ours, summarize
+from crawler.quality.evaluate import Row, evaluate, load_corpus, ours, summarize
 
 CORPUS = Path(__file__).parent / "corpus"
 # Reached (2025 pin): F1 0.998, leak 0.000, title 1.000, date 1.000, author 0.981, lang 1.000,

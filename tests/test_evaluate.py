@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import main
-from crawler.evaluate import (
+from crawler.quality.evaluate import (
     Case,
     Prediction,
     evaluate,

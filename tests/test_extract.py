@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.encoding import codec_for, decode_html
 from crawler.extract import extract, extract_text
+from crawler.extract.encoding import codec_for, decode_html
 from crawler.models import Article, Rejection
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

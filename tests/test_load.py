@@ -12,9 +12,9 @@ import psycopg2
 import pytest
 
 from crawler.demo.server import site_dir
-from crawler.demo_sources import write_demo_sources
-from crawler.load import content_hash
-from crawler.run import check_step, crawl_step, load_step
+from crawler.demo.sources import write_demo_sources
+from crawler.load.articles import content_hash
+from crawler.pipeline import check_step, crawl_step, load_step
 from crawler.sources import load_sources
 from tests.helpers import query_rows
 
@@ -160,7 +160,7 @@ def test_content_hash_is_the_value_stored_by_earlier_versions() -> None:
 def test_load_in_process_and_in_pool_agree(
     workers: int, demo_site: Any, db: str, tmp_path: Path
 ) -> None:
-    import crawler.load as load_module
+    import crawler.load.articles as load_module
 
     old = load_module._POOL_THRESHOLD
     load_module._POOL_THRESHOLD = 1  # force the process pool even for the small demo site
@@ -177,9 +177,9 @@ def test_load_in_process_and_in_pool_agree(
 
 
 def test_extraction_workers_import_the_extractor_not_the_crawler() -> None:
-    # Workers run crawler.extract_pool; importing Scrapy or the database driver in each of them
+    # Workers run crawler.load.pool; importing Scrapy or the database driver in each of them
     # cost ~0.3 s of CPU per worker per run and ~30 MB of memory.
-    from crawler.extract_pool import start_pool
+    from crawler.load.pool import start_pool
 
     pool = start_pool(2, following=False)
     try:
@@ -199,10 +199,11 @@ def test_load_follows_a_crawl_storing_pages_in_waves(db: str) -> None:
     from datetime import UTC, datetime
 
     from crawler.db import transaction
-    from crawler.demo.generated import GeneratedSite
-    from crawler.items import PageItem
-    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.fetch.items import PageItem
+    from crawler.fetch.store import store_pages, sync_sources
+    from crawler.load.articles import load_pending
     from crawler.sources import Source
+    from tools.generated_site import GeneratedSite
 
     with GeneratedSite(articles=30) as site:
         pages = [(site.article_url(i), site.article(i)) for i in range(30)]
@@ -258,8 +259,9 @@ def test_source_timezone_reaches_extraction(db: str) -> None:
     from datetime import UTC, datetime
 
     from crawler.db import transaction
-    from crawler.items import PageItem
-    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.fetch.items import PageItem
+    from crawler.fetch.store import store_pages, sync_sources
+    from crawler.load.articles import load_pending
     from crawler.sources import Source
 
     paragraphs = "".join(
@@ -307,8 +309,9 @@ def test_refetch_with_the_same_bytes_keeps_its_outcome(db: str) -> None:
     from datetime import UTC, datetime
 
     from crawler.db import transaction
-    from crawler.items import PageItem
-    from crawler.load import load_pending, store_pages, sync_sources
+    from crawler.fetch.items import PageItem
+    from crawler.fetch.store import store_pages, sync_sources
+    from crawler.load.articles import load_pending
     from crawler.sources import Source
 
     source = Source(name="same", language="en", allowed_domains=("ex.com",))
@@ -366,8 +369,9 @@ def test_undated_articles_are_revisited_while_young_by_first_sight(db: str) -> N
     from datetime import UTC, datetime, timedelta
 
     from crawler.db import transaction
-    from crawler.items import PageItem
-    from crawler.load import known_urls, load_pending, revisit_urls, store_pages, sync_sources
+    from crawler.fetch.items import PageItem
+    from crawler.fetch.store import known_urls, revisit_urls, store_pages, sync_sources
+    from crawler.load.articles import load_pending
     from crawler.sources import Source
 
     source = Source(name="young", language="en", allowed_domains=("ex.com",), revisit_hours=48)
@@ -417,7 +421,8 @@ def test_near_duplicate_bands_find_every_copy_within_the_distance(
     from datetime import UTC, datetime, timedelta
 
     from crawler.db import query, transaction
-    from crawler.load import DUPLICATE_MAX_DISTANCE, DUPLICATE_WINDOW_DAYS, sync_sources
+    from crawler.fetch.store import sync_sources
+    from crawler.load.articles import DUPLICATE_MAX_DISTANCE, DUPLICATE_WINDOW_DAYS
     from crawler.sources import Source
 
     original = 0x9E3779B97F4A7C15
@@ -454,9 +459,9 @@ def test_near_duplicate_bands_find_every_copy_within_the_distance(
 def test_simhash_distance_separates_wire_copies_from_other_stories() -> None:
     """Measured on generated bodies: a one-line credit keeps ≥ 95 % of copies within the match
     distance, and no two different stories come anywhere near it."""
-    from crawler.demo.generated import article_text
-    from crawler.load import DUPLICATE_MAX_DISTANCE
-    from crawler.simhash import distance, simhash
+    from crawler.load.articles import DUPLICATE_MAX_DISTANCE
+    from crawler.load.simhash import distance, simhash
+    from tools.generated_site import article_text
 
     bodies = ["\n".join(article_text(i)[1]) for i in range(200)]
     fingerprints = [simhash(b) for b in bodies]
@@ -482,11 +487,11 @@ def test_crawl_stores_its_first_pages_at_once_then_in_growing_batches(db: str) -
     from scrapy.utils.test import get_crawler
 
     from crawler.db import transaction
-    from crawler.items import DiscoveryStateItem, PageItem
-    from crawler.load import sync_sources
-    from crawler.pipelines import FLUSH_EVERY, FLUSH_SECONDS, StorePipeline
+    from crawler.fetch.items import DiscoveryStateItem, PageItem
+    from crawler.fetch.pipelines import FLUSH_EVERY, FLUSH_SECONDS, StorePipeline
+    from crawler.fetch.spiders.news import NewsSpider
+    from crawler.fetch.store import sync_sources
     from crawler.sources import Source
-    from crawler.spiders.news import NewsSpider
 
     source = Source(name="first", language="en", allowed_domains=("ex.com",))
     with transaction(db) as conn:
@@ -537,7 +542,7 @@ def test_simhash_values_are_fixed_per_version(text: str, fingerprint: int) -> No
     # Stored fingerprints are compared with new ones for years: a faster implementation must give
     # the same values bit for bit. A new definition is a new VERSION, with a migration that clears
     # the stored ones for `db migrate` to recompute (as 0009 did for version 2).
-    from crawler.simhash import VERSION, simhash
+    from crawler.load.simhash import VERSION, simhash
 
     assert VERSION == 2
     assert simhash(text) == fingerprint

@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg2
 
-from crawler.compression import compress_html, decompress_html
+from crawler.fetch.compression import compress_html, decompress_html
 from crawler.maintenance import prune_raw_html
+from crawler.pipeline import crawl_step, load_step
 from crawler.reextract import reextract
-from crawler.run import crawl_step, load_step
 from crawler.sources import Source, load_sources
 from tests.helpers import query_rows
 

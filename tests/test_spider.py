@@ -16,9 +16,9 @@ import psycopg2
 import pytest
 
 from crawler.demo.server import site_dir
-from crawler.demo_sources import write_demo_sources
+from crawler.demo.sources import write_demo_sources
 from crawler.errors import CrawlError
-from crawler.run import crawl_step, new_run_id
+from crawler.pipeline import crawl_step, new_run_id
 from crawler.sources import load_sources
 
 MANIFEST = json.loads((site_dir() / "MANIFEST.json").read_text(encoding="utf-8"))
@@ -133,7 +133,7 @@ def test_source_that_fails_entirely_raises_and_is_recorded(db: str, tmp_path: Pa
 def test_revisit_window_refetches_recent_articles_only(
     demo_site: Any, db: str, tmp_path: Path
 ) -> None:
-    from crawler.run import load_step
+    from crawler.pipeline import load_step
 
     def crawl_and_load(revisit_hours: float) -> None:
         path = write_demo_sources(
@@ -169,7 +169,7 @@ def test_max_articles_caps_fetches(demo_site: Any, db: str, tmp_path: Path) -> N
 def test_failed_urls_are_retried_directly_up_to_max_attempts(
     demo_site: Any, db: str, tmp_path: Path
 ) -> None:
-    from crawler.load import MAX_FETCH_ATTEMPTS
+    from crawler.fetch.store import MAX_FETCH_ATTEMPTS
 
     missing = {c["path"] for c in MANIFEST["candidates"] if c["outcome"] == "not_found"}
     assert missing, "the demo site lists a page that answers 404"
@@ -188,7 +188,7 @@ def test_failed_urls_are_retried_directly_up_to_max_attempts(
 
 _EXTENSIONS_PROBE = """
 import sys
-from crawler.crawl import source_settings
+from crawler.fetch.process import source_settings
 from crawler.sources import Source
 from scrapy.utils.test import get_crawler
 

@@ -1,13 +1,13 @@
 """Airflow for real: api-server, scheduler, dag-processor and triggerer on 127.0.0.1.
 
-The components run as separate processes (``crawler.airflow_local``, as ``make airflow`` starts
+The components run as separate processes (``tools.airflow_local``, as ``make airflow`` starts
 them) with their metadata and news data in two fresh databases of the test PostgreSQL. Unpausing
 ``news_ingest`` lets the scheduler create its daily run, which crawls the demo site. One Airflow
 (about 60 s on 2 cores) serves the module's two tests:
 
 - through the REST API: the run succeeds, each mapped task instance is named after its source, a
   backfill run succeeds, the ``articles`` asset triggers ``news_consumer_refresh``;
-- in the browser: headless Chromium (``crawler.ui_screenshot.dump_dom``) renders the run's page
+- in the browser: headless Chromium (``tools.ui_screenshot.dump_dom``) renders the run's page
   and it lists the mapped tasks under the source's name. Skipped only when Chromium is missing.
 
 Login is off for this instance (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``, bound to
@@ -31,13 +31,13 @@ import lxml.html
 import psycopg2
 import pytest
 
-from crawler import airflow_local
-from crawler.airflow_support import CRAWL_POOL
 from crawler.config import load_config
 from crawler.db import scratch_database
-from crawler.demo_sources import DEMO_SOURCE_NAME, write_demo_sources
-from crawler.ui_screenshot import dump_dom, find_chromium
+from crawler.demo.sources import DEMO_SOURCE_NAME, write_demo_sources
+from crawler.tasks import CRAWL_POOL
 from tests.helpers import free_port
+from tools import airflow_local
+from tools.ui_screenshot import dump_dom, find_chromium
 
 DEMO_SOURCE = DEMO_SOURCE_NAME  # "demo-daily"
 MAPPED_TASKS = ("source.crawl", "source.load", "source.check")

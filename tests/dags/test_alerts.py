@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from crawler.airflow_support import alert_failure
 from crawler.errors import CrawlError
+from crawler.tasks import alert_failure
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -57,7 +57,7 @@ def test_failure_is_one_line_and_posted(
     webhook: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("NEWSFLOW_ALERT_WEBHOOK", webhook)
-    caplog.set_level(logging.ERROR, logger="crawler.airflow_support")
+    caplog.set_level(logging.ERROR, logger="crawler.tasks")
     line = alert_failure(_task_context())
     assert line == (
         "newsflow FAILED dag_id=news_ingest task_id=source.crawl source=nhk"
@@ -91,7 +91,7 @@ def test_broken_webhook_is_logged_not_raised(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("NEWSFLOW_ALERT_WEBHOOK", f"http://127.0.0.1:{port}/secret-token")
-    caplog.set_level(logging.WARNING, logger="crawler.airflow_support")
+    caplog.set_level(logging.WARNING, logger="crawler.tasks")
     alert_failure(_task_context())
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "alert webhook on 127.0.0.1 failed" in warnings[0], warnings

@@ -1,5 +1,5 @@
 """Backfill runs crawl their data interval only, through the sources' sitemaps, and a re-run of
-the same interval is idempotent (``crawler.airflow_support.crawl`` → ``crawl_step(since, until)``)."""
+the same interval is idempotent (``crawler.tasks.crawl`` → ``crawl_step(since, until)``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from crawler.airflow_support import check, crawl, load, stats_line
+from crawler.tasks import check, crawl, load, stats_line
 
 DEMO_SOURCE = "demo-daily"
 DAY = datetime(2026, 11, 19, tzinfo=UTC)  # the demo sitemaps list 3 articles of that day
@@ -26,7 +26,7 @@ def _fetched(url: str) -> list[str]:
 def test_backfill_crawls_its_interval_and_reruns_add_nothing(
     news_db: str, demo_site: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crawler.demo_sources import write_demo_sources
+    from crawler.demo.sources import write_demo_sources
 
     sources = write_demo_sources(
         demo_site.base_url,  # type: ignore[attr-defined]

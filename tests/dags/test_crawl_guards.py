@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.airflow_support import crawl_window, domain_locks, due
 from crawler.errors import CrawlError, SourceConfigError
 from crawler.sources import Source, parse_source
+from crawler.tasks import crawl_window, domain_locks, due
 
 DAY = timedelta(days=1)
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
@@ -60,7 +60,7 @@ def test_schedule_key_is_validated() -> None:
 def test_a_second_crawl_of_a_domain_waits_for_the_first(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("crawler.airflow_support._LOCK_POLL_SECONDS", 0.1)
+    monkeypatch.setattr("crawler.tasks._LOCK_POLL_SECONDS", 0.1)
     domains = ("example.org", "cdn.example.org")
     with domain_locks(db, domains, owner="first crawl"):
         # Shares one domain with the first: refused (no wait allowed) while the first runs.

@@ -33,7 +33,7 @@ def test_news_ingest_is_registered(dag_bag: Any) -> None:
 
 
 def test_news_ingest_crawls_in_the_crawl_pool(dag_bag: Any) -> None:
-    from crawler.airflow_support import CRAWL_POOL
+    from crawler.tasks import CRAWL_POOL
 
     crawl = dag_bag.dags["news_ingest"].get_task("source.crawl")
     assert crawl.pool == CRAWL_POOL, f"source.crawl: pool {crawl.pool!r}, expected {CRAWL_POOL!r}"

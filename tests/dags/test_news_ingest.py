@@ -15,7 +15,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-import crawler.load
+import crawler.load.articles
 
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "news_ingest.py"
 DEMO_SOURCE = "demo-daily"
@@ -72,11 +72,11 @@ def test_news_ingest_twice(
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
     # the load task extracts in its process pool (forked from a fork server), as on a real site
     monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
-    monkeypatch.setattr("crawler.load._POOL_THRESHOLD", 1)
+    monkeypatch.setattr("crawler.load.articles._POOL_THRESHOLD", 1)
     pools: list[int] = []
-    start_pool = crawler.load.start_pool
+    start_pool = crawler.load.articles.start_pool
     monkeypatch.setattr(
-        "crawler.load.start_pool", lambda n, **kw: pools.append(n) or start_pool(n, **kw)
+        "crawler.load.articles.start_pool", lambda n, **kw: pools.append(n) or start_pool(n, **kw)
     )
     dag = _news_ingest_dag()
 
@@ -118,7 +118,7 @@ def test_check_fails_task_with_the_failed_checks(
 ) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from crawler.airflow_support import check
+    from crawler.tasks import check
 
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
     run_id = "manual__check_failure"

@@ -22,7 +22,7 @@ def test_news_reextract(
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    from crawler.run import crawl_step, load_step
+    from crawler.pipeline import crawl_step, load_step
     from crawler.sources import load_sources
 
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))

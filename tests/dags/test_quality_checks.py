@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from crawler.check import CheckResult, run_checks
+from crawler.quality.check import CheckResult, run_checks
 
 SOURCE = "quality-src"
 RUN = "scheduled__2026-11-20T00:00:00+00:00"

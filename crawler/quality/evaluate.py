@@ -350,7 +350,7 @@ def ours(html: bytes, url: str) -> Prediction:
 
 
 def _text(html: bytes) -> str:
-    from crawler.encoding import decode_html
+    from crawler.extract.encoding import decode_html
 
     return decode_html(html)
 

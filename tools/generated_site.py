@@ -294,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m crawler.demo.generated --articles N``: serve until stdin closes; prints the URL."""
+    """``python -m tools.generated_site --articles N``: serve until stdin closes; prints the URL."""
     import argparse
     import sys
 

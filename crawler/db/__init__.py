@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import psycopg2
@@ -26,7 +27,9 @@ from crawler.errors import MigrationError
 
 LOGGER = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# ``crawler/sql`` is a link to the repository's ``sql/`` in a checkout and the directory itself in
+# the wheel (package data), so an installed package finds its migrations the same way.
+SQL_DIR = Path(str(resources.files("crawler") / "sql"))
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _NAME_RE = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 # Arbitrary constant: serialises concurrent migrators (pg_advisory_xact_lock key).
@@ -34,9 +37,8 @@ _MIGRATION_LOCK_KEY = 0x6E657773  # "news"
 
 
 def sql_dir() -> Path:
-    """Where the ``sql/`` tree is: the source checkout, or ``NEWSFLOW_SQL_DIR`` in an image."""
-    override = os.environ.get("NEWSFLOW_SQL_DIR")
-    return Path(override) if override else SQL_DIR
+    """Where the ``sql/`` tree (migrations, queries, checks) is."""
+    return SQL_DIR
 
 
 def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
@@ -256,7 +258,7 @@ def fill_missing_fingerprints(conn: psycopg2.extensions.connection, batch: int =
     (a body without a single word has none and is looked at again by the next migrate, cheaply)."""
     from psycopg2.extras import execute_values
 
-    from crawler.simhash import simhash
+    from crawler.load.simhash import simhash
 
     after, filled = 0, 0
     while True:

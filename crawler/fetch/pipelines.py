@@ -1,4 +1,4 @@
-"""Scrapy item pipelines: thin adapters from spider output to :mod:`crawler.load`."""
+"""Scrapy item pipelines: thin adapters from spider output to :mod:`crawler.fetch.store`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.db import connect
-from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
-from crawler.load import store_discovery_state, store_fetch_errors, store_pages
+from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.store import store_discovery_state, store_fetch_errors, store_pages
 
 LOGGER = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 The task functions here resolve the sources file and the news database from Airflow (the
 ``newsflow_sources`` Variable and the ``news_db`` connection), then call the same steps as the CLI
-(:mod:`crawler.run`) or the housekeeping of :mod:`crawler.maintenance`. The URL helpers and the
-schedule helpers are pure and shared with :mod:`crawler.airflow_local`.
+(:mod:`crawler.pipeline`) or the housekeeping of :mod:`crawler.maintenance`. The URL helpers and the
+schedule helpers are pure and shared with :mod:`tools.airflow_local`.
 
 **One crawl per site at a time.** Airflow pools cannot do this for a mapped task: ``pool`` is an
 attribute of the task, shared by all its mapped instances, so the ``crawl`` task has one pool,
@@ -300,7 +300,7 @@ def crawl(
     after an outage then catches up by itself, where an interval-bound run would leave a gap.
     Holds the advisory locks of the source's domains during the crawl (see the module docstring).
     """
-    from crawler.run import crawl_step
+    from crawler.pipeline import crawl_step
 
     source, path = _source(source_name)
     database_url = news_database_url()
@@ -346,7 +346,7 @@ def stats_line(counts: Mapping[str, Any]) -> str:
 
 def load(source_name: str, run_id: str) -> dict[str, Any]:
     """Extract and upsert one source's pending pages; logs and returns the run's counts."""
-    from crawler.run import load_step
+    from crawler.pipeline import load_step
 
     source, _ = _source(source_name)
     counts = load_step(
@@ -364,7 +364,7 @@ def check(source_name: str, run_id: str) -> None:
     """Run the data-quality checks of one source's run; fail the task (no retry) if any fails."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from crawler.run import check_step
+    from crawler.pipeline import check_step
 
     source, _ = _source(source_name)
     failed = check_step(source, database_url=news_database_url(), run_id=run_id)

@@ -1,4 +1,4 @@
-"""Crawl one source with Scrapy in a child process (``python -m crawler.crawl``).
+"""Crawl one source with Scrapy in a child process (``python -m crawler.fetch.process``).
 
 Twisted's reactor cannot be restarted, and Airflow runs tasks inside long-lived processes, so
 every crawl runs in a fresh interpreter. The child writes pages straight to PostgreSQL and
@@ -25,7 +25,7 @@ from crawler.errors import CrawlError
 from crawler.sources import Source, load_sources, select_sources
 
 LOGGER = logging.getLogger(__name__)
-CHILD_LOGGER = logging.getLogger("crawler.crawl.child")
+CHILD_LOGGER = logging.getLogger("crawler.fetch.process.child")
 
 _PROGRESS_INTERVAL = 1.0  # seconds between progress lines from the child
 
@@ -72,7 +72,7 @@ def source_settings(
     """Scrapy settings for one source: the project's settings plus the source's politeness."""
     from scrapy.settings.default_settings import EXTENSIONS_BASE
 
-    from crawler import settings as base
+    from crawler.fetch import settings as base
 
     values: dict[str, Any] = {k: getattr(base, k) for k in dir(base) if k.isupper()}
     values["EXTENSIONS_BASE"] = {
@@ -88,7 +88,7 @@ def source_settings(
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = max(1.0, source.concurrency / 2)
     if source.download_timeout is not None:
         values["DOWNLOAD_TIMEOUT"] = source.download_timeout
-    values["EXTENSIONS"] = {**base.EXTENSIONS, "crawler.crawl.ProgressReporter": 500}
+    values["EXTENSIONS"] = {**base.EXTENSIONS, "crawler.fetch.process.ProgressReporter": 500}
     values["NEWSFLOW_DATABASE_URL"] = database_url
     values["NEWSFLOW_RUN_ID"] = run_id
     return values
@@ -138,7 +138,7 @@ def _emit(event: dict[str, Any]) -> None:
 
 
 def _child_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m crawler.fetch.process", description=__doc__)
     parser.add_argument("--sources", required=True, type=Path)
     parser.add_argument("--source", required=True)
     parser.add_argument("--run-id", required=True)
@@ -150,8 +150,8 @@ def _child_main(argv: list[str] | None = None) -> int:
 
     from crawler.config import load_config
     from crawler.db import connect
-    from crawler.load import discovery_validators, known_urls, retry_urls, revisit_urls
-    from crawler.spiders.news import NewsSpider
+    from crawler.fetch.spiders.news import NewsSpider
+    from crawler.fetch.store import discovery_validators, known_urls, retry_urls, revisit_urls
 
     config = load_config()
     if not config.database_url:
@@ -213,7 +213,7 @@ def crawl_source(
     cmd = [
         sys.executable,
         "-m",
-        "crawler.crawl",
+        "crawler.fetch.process",
         "--sources",
         str(sources_path),
         "--source",

@@ -1,6 +1,6 @@
 """Extraction in worker processes: what a worker runs on a stored page, and the pool itself.
 
-Kept apart from :mod:`crawler.load` on purpose: workers import this module, and it imports only
+Kept apart from :mod:`crawler.load.articles` on purpose: workers import this module, and it imports only
 what extraction needs (the extractor, SimHash, decompression), not the loader's database and
 crawling code (psycopg2, Scrapy), which cost every worker ~0.3 s of CPU to import.
 """
@@ -14,7 +14,7 @@ import multiprocessing.forkserver
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from crawler.compression import CorruptPage, decompress_html
+from crawler.fetch.compression import CorruptPage, decompress_html
 from crawler.models import Article, Rejection
 
 # url, compressed HTML, declared encoding, preset rejection, language, domains, time zone
@@ -22,14 +22,14 @@ Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None
 Result = tuple[str, Article | Rejection, int | None]
 
 # Imported once by the fork server (trafilatura, lxml: ~1 s), inherited by every worker.
-_PRELOAD = ("crawler.extract_pool", "crawler.extract", "crawler.simhash")
+_PRELOAD = ("crawler.load.pool", "crawler.extract", "crawler.load.simhash")
 FOLLOW_NICENESS = 5  # workers' niceness while a crawl runs alongside
 
 
 def extract_page(job: Job) -> Result:
     """Decompress and extract one page, fingerprint its body."""
     from crawler.extract import extract
-    from crawler.simhash import simhash
+    from crawler.load.simhash import simhash
 
     url, stored, encoding, preset_reason, language, domains, zone = job
     if preset_reason:

@@ -18,12 +18,13 @@ from typing import Any
 
 from psycopg2.extras import Json
 
-from crawler.check import CheckResult, run_checks
-from crawler.crawl import CrawlResult, crawl_source
 from crawler.db import query, transaction
 from crawler.errors import CrawlError, NewsflowError
-from crawler.load import load_pending, sync_sources
+from crawler.fetch.process import CrawlResult, crawl_source
+from crawler.fetch.store import sync_sources
+from crawler.load.articles import load_pending
 from crawler.models import RunCounts
+from crawler.quality.check import CheckResult, run_checks
 from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)

@@ -1,14 +1,14 @@
 """Scrapy settings for newsflow; every deviation from Scrapy's default says why.
 
 Per-source politeness (``download_delay``, ``concurrency``) is applied on top of these by
-:func:`crawler.crawl.source_settings`.
+:func:`crawler.fetch.process.source_settings`.
 """
 
 from __future__ import annotations
 
 BOT_NAME = "newsflow"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["crawler.fetch.spiders"]
+NEWSPIDER_MODULE = "crawler.fetch.spiders"
 
 # An honest User-Agent naming the project; the contact URL comes from NEWSFLOW_CONTACT_URL.
 USER_AGENT = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"  # default "Scrapy/VERSION (+https://scrapy.org)"
@@ -42,12 +42,12 @@ LOG_LEVEL = "INFO"  # default DEBUG: one line per request is too much for task l
 
 # Ours (crawler/middlewares.py); lower numbers see requests first, higher ones responses first.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.PrivateNetworkGuard": 50,  # before robots.txt: no request to a private address at all
-    "crawler.middlewares.CrawlDelayMiddleware": 110,  # after RobotsTxtMiddleware (100) has read robots.txt
-    "crawler.middlewares.RetryAfterMiddleware": 560,  # sees 429/503 before RetryMiddleware (550) retries
+    "crawler.fetch.middlewares.PrivateNetworkGuard": 50,  # before robots.txt: no request to a private address at all
+    "crawler.fetch.middlewares.CrawlDelayMiddleware": 110,  # after RobotsTxtMiddleware (100) has read robots.txt
+    "crawler.fetch.middlewares.RetryAfterMiddleware": 560,  # sees 429/503 before RetryMiddleware (550) retries
     # Scrapy's, in its place, with a cheap byte check first (see the class)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.MetaRefreshMiddleware": 580,
+    "crawler.fetch.middlewares.MetaRefreshMiddleware": 580,
 }
 # Scrapy's spider middlewares we have no use for, each a cost on every request: depth tracking
 # (listing hops are counted by the spider, meta "hops") and Referer headers (nothing to tell a
@@ -57,9 +57,9 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 EXTENSIONS = {
-    "crawler.middlewares.ContentTypeGuard": 500,  # aborts non-HTML article downloads at the headers
+    "crawler.fetch.middlewares.ContentTypeGuard": 500,  # aborts non-HTML article downloads at the headers
 }
-# Ours: Scrapy extensions taken out of EXTENSIONS_BASE (crawler.crawl.source_settings), not just
+# Ours: Scrapy extensions taken out of EXTENSIONS_BASE (crawler.fetch.process.source_settings), not just
 # switched off: Scrapy imports every extension it lists, even one set to None in EXTENSIONS, and
 # RemoteControl's module imports aiohttp, ~0.2 s of CPU before each crawl's first request.
 NEWSFLOW_UNLOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",)
@@ -69,7 +69,7 @@ NEWSFLOW_MAX_POLITENESS_DELAY = 60.0
 NEWSFLOW_DISCOVERY_MAXSIZE = 50 * 1024 * 1024
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.StorePipeline": 300,
+    "crawler.fetch.pipelines.StorePipeline": 300,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

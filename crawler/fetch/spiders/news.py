@@ -1,7 +1,7 @@
 """The generic news spider: a :class:`~crawler.sources.Source` in, fetched article pages out.
 
 Discovery (feeds, sitemaps and sitemap indexes, listing pages with pagination) uses
-:mod:`crawler.discover`; only URLs that :meth:`Source.is_article_url` accepts are fetched as
+:mod:`crawler.fetch.discover`; only URLs that :meth:`Source.is_article_url` accepts are fetched as
 articles, each at most once per run, and URLs already stored are skipped unless a revisit is due
 (those are requested directly, whether or not a listing still names them).
 
@@ -36,11 +36,11 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from crawler.discover import feed_entries, is_pagination_link, sitemap_entries
-from crawler.items import DiscoveryStateItem, FetchErrorItem, PageItem
-from crawler.middlewares import HTML_TYPES, BlockedAddressError
+from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
+from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
+from crawler.fetch.urls import normalize_url
 from crawler.sources import Source
-from crawler.urls import normalize_url
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
 # IgnoreRequest messages of Scrapy's middlewares that are failures of the site, by error class.
@@ -70,7 +70,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
-        self.known_urls = known_urls or {}  # URL -> is a stored article (crawler.load)
+        self.known_urls = known_urls or {}  # URL -> is a stored article (crawler.fetch.store)
         self.revisit_urls = revisit_urls
         self.retry_urls = retry_urls
         self.validators = dict(validators or {})

@@ -1,6 +1,6 @@
-"""A PNG of ``news_ingest``'s grid view: ``python -m crawler.ui_screenshot [--out FILE]``.
+"""A PNG of ``news_ingest``'s grid view: ``python -m tools.ui_screenshot [--out FILE]``.
 
-Starts its own Airflow (``crawler.airflow_local``: AIRFLOW_HOME ``$NEWSFLOW_HOME/airflow-screenshot``,
+Starts its own Airflow (``tools.airflow_local``: AIRFLOW_HOME ``$NEWSFLOW_HOME/airflow-screenshot``,
 port 8081, metadata and news databases ``airflow_screenshot`` and ``newsflow_screenshot`` in the
 embedded PostgreSQL), so it never touches the instance of ``make airflow`` or its data. It serves
 the bundled demo site, unpauses ``news_ingest``, waits for the scheduler's run to end, opens the
@@ -24,8 +24,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from crawler import airflow_local
 from crawler.config import load_config
+from tools import airflow_local
 
 LOGGER = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def dump_dom(url: str, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.ui_screenshot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.ui_screenshot", description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="PNG path (default: under home)")
     parser.add_argument("--port", type=int, default=8081, help="API/UI port (default 8081)")
     args = parser.parse_args(argv)
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from crawler.db import embedded_database_url
     from crawler.demo.server import DemoSite, site_dir
-    from crawler.demo_sources import write_demo_sources
+    from crawler.demo.sources import write_demo_sources
 
     base = load_config()
     files = airflow_local.Layout(base.home / "airflow-screenshot")

@@ -36,8 +36,8 @@ from trafilatura.metadata import extract_author as _trafilatura_author
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 
-from crawler import rules
-from crawler.encoding import decode_html
+from crawler.extract import rules
+from crawler.extract.encoding import decode_html
 from crawler.models import Article, Rejection
 
 LOGGER = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Run Airflow locally for newsflow: ``python -m crawler.airflow_local [--stop | --status]``.
+"""Run Airflow locally for newsflow: ``python -m tools.airflow_local [--stop | --status]``.
 
 Starts the Airflow components (api-server, scheduler, dag-processor, triggerer) as background
 processes, each with a pid file and a log file, waits until the API reports healthy and the
@@ -29,7 +29,7 @@ REST API if it is missing (an existing pool, perhaps resized by an operator, is 
 
 **Other instances.** :func:`start` takes another :class:`Layout` (``AIRFLOW_HOME``), port,
 metadata database URL and extra environment: the live test (``tests/dags/test_airflow_live.py``)
-and ``python -m crawler.ui_screenshot`` run their own instance beside the one of ``make airflow``.
+and ``python -m tools.ui_screenshot`` run their own instance beside the one of ``make airflow``.
 The REST helpers below (:func:`trigger_dag_run`, :func:`wait_dag_run`, …) drive any of them.
 """
 
@@ -52,13 +52,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.airflow_support import (
+from crawler.config import Config, load_config
+from crawler.tasks import (
     CRAWL_POOL,
     CRAWL_POOL_SLOTS,
     airflow_conn_uri,
     sqlalchemy_url,
 )
-from crawler.config import Config, load_config
 
 LOGGER = logging.getLogger(__name__)
 
@@ -532,7 +532,7 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.airflow_local",
+        prog="python -m tools.airflow_local",
         description="Start (default) or stop a local Airflow for newsflow.",
     )
     action = parser.add_mutually_exclusive_group()
@@ -569,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         files.password_file,
     )
     if not args.foreground:
-        LOGGER.info("logs: %s; stop with: python -m crawler.airflow_local --stop", files.run_dir)
+        LOGGER.info("logs: %s; stop with: python -m tools.airflow_local --stop", files.run_dir)
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
