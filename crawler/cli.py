@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     log_dir = config.home / "logs" / run_id
     _setup_logging(logging.getLogger().level, log_file=log_dir / "newsflow.log")
     url = _database_url(config)
-    load_lock = threading.Lock()  # extraction uses every core: one source's load at a time
+    cpu_lock = threading.Lock()  # extraction uses every core: one source's load at a time
     print(
         f"run {run_id}: {len(sources)} source(s) from {sources_path}; logs in {log_dir}",
         file=sys.stderr,
@@ -86,7 +86,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 on_progress=progress.on_crawl_event(source.name),
                 since=getattr(args, "since", None),
                 until=getattr(args, "until", None),
-                load_lock=load_lock,
+                cpu_lock=cpu_lock,
+                on_wait=lambda message: progress.update(source.name, message),
             )
             failed = check_step(source, database_url=url, run_id=run_id)
             status = "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)

@@ -1,7 +1,9 @@
 """One source's run, step by step: crawl → load → check, each recorded in ``crawl_runs``.
 
-The CLI and the Airflow DAG call the same three functions; steps exchange data only through
-PostgreSQL, so each may run on a different worker.
+The CLI, the Airflow DAGs and ``newsflow reextract`` call the same steps; steps exchange data only
+through PostgreSQL, so each may run on a different worker. The steps take their own locks
+(:mod:`crawler.db.locks`): the crawl holds its domains' crawl locks and the load its source's load
+lock, so runs started any way, anywhere, never crawl one site or load one source at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from psycopg2.extras import Json
 
 from crawler.db import query, transaction
+from crawler.db.locks import OnWait, domain_locks, source_load_lock
 from crawler.errors import CrawlError, NewsflowError
 from crawler.fetch.process import CrawlResult, crawl_source
 from crawler.fetch.store import sync_sources
@@ -46,11 +49,13 @@ def crawl_step(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    on_wait: OnWait | None = None,
 ) -> CrawlResult:
     """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all.
 
     ``since``/``until`` (timezone-aware) restrict a backfill to candidates whose feed or sitemap
-    date lies in ``[since, until)``; undated candidates are fetched anyway.
+    date lies in ``[since, until)``; undated candidates are fetched anyway. Holds the crawl lock
+    of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one.
     """
     with transaction(database_url) as conn, conn.cursor() as cur:
         sync_sources(conn, [source])
@@ -59,16 +64,22 @@ def crawl_step(
             {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)},
         )
     try:
-        result = crawl_source(
-            source,
-            sources_path=sources_path,
-            database_url=database_url,
-            run_id=run_id,
-            log_file=log_file,
-            on_progress=on_progress,
-            since=since,
-            until=until,
-        )
+        with domain_locks(
+            database_url,
+            source.allowed_domains,
+            owner=f"newsflow crawl {source.name} {run_id}",
+            on_wait=on_wait,
+        ):
+            result = crawl_source(
+                source,
+                sources_path=sources_path,
+                database_url=database_url,
+                run_id=run_id,
+                log_file=log_file,
+                on_progress=on_progress,
+                since=since,
+                until=until,
+            )
     except CrawlError as exc:
         _finish_crawl(database_url, source, run_id, CrawlResult(), "failed", str(exc))
         raise
@@ -132,13 +143,27 @@ def load_step(
     run_id: str,
     workers: int = 1,
     follow: threading.Event | None = None,
+    on_wait: OnWait | None = None,
+    cpu_lock: threading.Lock | None = None,
 ) -> RunCounts:
     """Extract the source's pending pages, upsert articles, and record the counts.
 
     With ``follow``, extraction keeps up with a crawl still running until the event is set
-    (see :func:`crawl_and_load_step`).
+    (see :func:`crawl_and_load_step`). Holds the source's load lock meanwhile, so no other load
+    extracts the same pages; ``on_wait`` hears of a wait for it. ``cpu_lock``, taken after the
+    load lock (a source waiting for another run must not keep this run's other sources from
+    extracting), serialises extraction between the sources of one process.
     """
-    with transaction(database_url) as conn:
+    with (
+        source_load_lock(
+            database_url,
+            source.name,
+            owner=f"newsflow load {source.name} {run_id}",
+            on_wait=on_wait,
+        ),
+        cpu_lock if cpu_lock is not None else contextlib.nullcontext(),
+        transaction(database_url) as conn,
+    ):
         counts = load_pending(conn, source, run_id, workers=workers, follow=follow)
     with transaction(database_url) as conn, conn.cursor() as cur:
         cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
@@ -186,11 +211,12 @@ def crawl_and_load_step(
     on_progress: Callable[[dict[str, Any]], None] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    load_lock: threading.Lock | None = None,
+    cpu_lock: threading.Lock | None = None,
+    on_wait: OnWait | None = None,
 ) -> RunCounts:
     """Crawl and load with extraction overlapping the crawl (the CLI's way; the DAG runs the
     two steps as separate tasks). The crawl runs in a thread (its work is in the child process);
-    this thread extracts pages as the crawl stores them. ``load_lock`` serialises extraction
+    this thread extracts pages as the crawl stores them. ``cpu_lock`` serialises extraction
     between sources run in parallel. Raises the crawl's :class:`CrawlError` after loading
     whatever it stored."""
     crawl_done = threading.Event()
@@ -207,6 +233,7 @@ def crawl_and_load_step(
                 on_progress=on_progress,
                 since=since,
                 until=until,
+                on_wait=on_wait,
             )
         except BaseException as exc:  # re-raised in the calling thread below
             failure.append(exc)
@@ -216,10 +243,15 @@ def crawl_and_load_step(
     thread = threading.Thread(target=crawl, name=f"crawl-{source.name}", daemon=True)
     thread.start()
     try:
-        with load_lock if load_lock is not None else contextlib.nullcontext():
-            counts = load_step(
-                source, database_url=database_url, run_id=run_id, workers=workers, follow=crawl_done
-            )
+        counts = load_step(
+            source,
+            database_url=database_url,
+            run_id=run_id,
+            workers=workers,
+            follow=crawl_done,
+            on_wait=on_wait,
+            cpu_lock=cpu_lock,
+        )
     except NewsflowError:
         thread.join()
         if failure:  # the crawl's error explains the load's

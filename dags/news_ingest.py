@@ -37,20 +37,15 @@ are upserts, so a retry, a cleared task or a re-run of the same interval adds no
 - **A failed check** names the check and shows a few failing rows (or a message naming the
   source, for the volume and duplicate-rate checks) in the `check` log.
 
-## Concurrency: one crawl per site
+## Concurrency: one crawl per site, one load per source
 
-`max_active_runs=1` keeps daily runs from overlapping, but backfill runs are counted apart
-(`--max-active-runs` of the backfill) and may run beside a daily run. Two guards:
-
-- the pool **`newsflow_crawl`** (created with 4 slots by `make airflow` and the Docker
-  `airflow-init`; resize it under *Admin → Pools*) bounds the crawls running at once, across all
-  runs. A pool is an attribute of a task, shared by all its mapped instances: Airflow cannot give
-  each source its own pool, and a fixed set of hashed pools would need one statically defined
-  task per pool and would serialise unrelated sites that hash together;
-- inside the crawl, a **PostgreSQL advisory lock per allowed domain** (held for the whole crawl,
-  taken in sorted order): a second crawl of the same site — from another run, a backfill, or the
-  `newsflow run` CLI — waits (logging who holds the lock) up to 30 min, then fails and is retried.
-  It works with any executor, since all workers share the news database.
+`max_active_runs=1` keeps daily runs from overlapping, but backfill runs may run beside a daily
+run. The pool **`newsflow_crawl`** (4 slots when `make airflow` or the Docker `airflow-init`
+creates it; resize it under *Admin → Pools*) bounds the crawls running at once, across all runs.
+One crawl per site and one load per source at a time are kept by the steps themselves, with
+PostgreSQL advisory locks (`crawler/db/locks.py`), so they also hold against `newsflow run` and
+`newsflow reextract`: a step that finds its lock held logs who holds it and waits up to 30 min,
+then fails and is retried.
 
 ## Per-source schedules
 

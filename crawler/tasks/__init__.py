@@ -5,28 +5,22 @@ The task functions here resolve the sources file and the news database from Airf
 (:mod:`crawler.pipeline`) or the housekeeping of :mod:`crawler.maintenance`. The URL helpers and the
 schedule helpers are pure and shared with :mod:`tools.airflow_local`.
 
-**One crawl per site at a time.** Airflow pools cannot do this for a mapped task: ``pool`` is an
-attribute of the task, shared by all its mapped instances, so the ``crawl`` task has one pool,
-``newsflow_crawl``, which bounds how many crawls run at once across all runs (backfill runs
-included). Per site, :func:`domain_locks` takes a PostgreSQL advisory lock on every allowed domain
-of the source (in sorted order, so two crawls cannot deadlock) for the whole crawl: two runs (a
-daily run and a backfill run, two backfill runs, or a CLI run) never crawl one domain at once,
-whichever executor or machine runs them, because they share the news database.
+The ``crawl`` task's pool, ``newsflow_crawl``, bounds how many crawls run at once across all
+runs (backfill runs included). One crawl per site and one load per source at a time is not the
+pool's job but the steps' own (:mod:`crawler.db.locks`, taken in :mod:`crawler.pipeline`), so it
+holds against CLI runs too.
 
 Airflow is imported inside functions only: the pure helpers work (and are tested) without it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,11 +35,6 @@ NEWS_DB_CONN_ID = "news_db"  # set it with AIRFLOW_CONN_NEWS_DB
 SOURCES_VARIABLE = "newsflow_sources"  # optional path of the sources file, else NEWSFLOW_SOURCES
 CRAWL_POOL = "newsflow_crawl"  # the crawl task's pool (dags/news_ingest.py names it too)
 CRAWL_POOL_SLOTS = 4  # created with this many slots if missing; operators may change it in the UI
-# Advisory-lock namespace of the per-domain crawl locks (first key of the two-int4 form; the
-# single-bigint form used by migrations is a separate key space).
-_DOMAIN_LOCK_NAMESPACE = 0x6E66  # "nf"
-DOMAIN_LOCK_WAIT = timedelta(minutes=30)  # then the crawl fails and Airflow retries it later
-_LOCK_POLL_SECONDS = 5.0
 
 _SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg")
 # libpq's URI query keywords we pass through; Airflow-only extras (``cursor``, ``iam``…) are dropped
@@ -203,65 +192,6 @@ def crawl_window(
     return min(start, previous), end
 
 
-# --- per-domain crawl locks -------------------------------------------------------------------
-
-
-def domain_lock_key(domain: str) -> int:
-    """The advisory-lock key (signed int4) of a domain: stable across processes and versions."""
-    return int.from_bytes(hashlib.sha256(domain.encode()).digest()[:4], "big", signed=True)
-
-
-@contextlib.contextmanager
-def domain_locks(
-    database_url: str,
-    domains: Iterable[str],
-    *,
-    owner: str,
-    wait: timedelta = DOMAIN_LOCK_WAIT,
-) -> Iterator[None]:
-    """Hold the advisory lock of every domain in ``domains`` for the duration of the block.
-
-    The locks live on a dedicated connection (named ``owner`` in ``pg_stat_activity``), so they
-    are released when the block ends or the process dies. A lock held elsewhere is waited for (its
-    holder is logged), up to ``wait``; then :class:`~crawler.errors.CrawlError` is raised.
-    """
-    import psycopg2
-
-    from crawler.db import query
-    from crawler.errors import CrawlError
-
-    conn = psycopg2.connect(database_url, application_name=owner[:63])
-    conn.autocommit = True
-    try:
-        deadline = time.monotonic() + wait.total_seconds()
-        for domain in sorted(set(domains)):  # one global order: no deadlock between two crawls
-            params = {"namespace": _DOMAIN_LOCK_NAMESPACE, "key": domain_lock_key(domain)}
-            logged = False
-            while True:
-                with conn.cursor() as cur:
-                    cur.execute(query("try_domain_lock"), params)
-                    row = cur.fetchone()
-                    if row is not None and row[0]:
-                        break
-                    if not logged:
-                        cur.execute(query("domain_lock_holder"), params)
-                        LOGGER.info(
-                            "waiting for domain %s: another crawl holds it: %s",
-                            domain,
-                            cur.fetchall() or "(released meanwhile)",
-                        )
-                        logged = True
-                if time.monotonic() > deadline:
-                    raise CrawlError(
-                        f"domain {domain!r} still being crawled by another run after"
-                        f" {wait.total_seconds():.0f} s; retry later"
-                    )
-                time.sleep(_LOCK_POLL_SECONDS)
-        yield
-    finally:
-        conn.close()  # releases every session-level advisory lock
-
-
 # --- task bodies ------------------------------------------------------------------------------
 
 
@@ -298,7 +228,6 @@ def crawl(
     A backfill run crawls its data interval only (:func:`crawl_window`: candidates dated outside
     it are not fetched). Other runs crawl everything not yet stored, whatever its date: a run
     after an outage then catches up by itself, where an interval-bound run would leave a gap.
-    Holds the advisory locks of the source's domains during the crawl (see the module docstring).
     """
     from crawler.pipeline import crawl_step
 
@@ -308,17 +237,14 @@ def crawl(
         crawl_window(source, data_interval_start, data_interval_end) if backfill else (None, None)
     )
     LOGGER.info("source=%s run_id=%s window since=%s until=%s", source_name, run_id, since, until)
-    with domain_locks(
-        database_url, source.allowed_domains, owner=f"newsflow crawl {source_name} {run_id}"
-    ):
-        result = crawl_step(
-            source,
-            sources_path=path,
-            database_url=database_url,
-            run_id=run_id,
-            since=since,
-            until=until,
-        )
+    result = crawl_step(
+        source,
+        sources_path=path,
+        database_url=database_url,
+        run_id=run_id,
+        since=since,
+        until=until,
+    )
     return {
         "discovered": result.discovered,
         "pages_fetched": result.pages_fetched,

@@ -29,18 +29,3 @@ WHERE state IN ('article', 'rejected')
 -- Forget fetch errors last tried before the cutoff (a URL that fails again is recorded anew).
 DELETE FROM fetch_errors
 WHERE last_try_at < %(before)s;
-
--- name: try_domain_lock
--- Take the session-level advisory lock of one domain without waiting; true if taken.
-SELECT pg_try_advisory_lock(%(namespace)s, %(key)s);
-
--- name: domain_lock_holder
--- Who holds one domain's advisory lock (for the log line of a waiting crawl).
-SELECT a.pid, a.application_name, a.backend_start
-FROM pg_locks AS l
-JOIN pg_stat_activity AS a ON a.pid = l.pid
-WHERE l.locktype = 'advisory'
-  AND l.granted
-  AND l.classid::bigint = (%(namespace)s::bigint & 4294967295)
-  AND l.objid::bigint = (%(key)s::bigint & 4294967295)
-  AND l.objsubid = 2;

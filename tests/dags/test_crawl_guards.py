@@ -1,17 +1,15 @@
-"""What keeps crawls apart and in their window: per-source schedules (the `schedule` key),
-the crawl window of backfill runs, and the per-domain advisory locks."""
+"""What keeps crawls in their window: per-source schedules (the `schedule` key) and the crawl
+window of backfill runs."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.errors import CrawlError, SourceConfigError
+from crawler.errors import SourceConfigError
 from crawler.sources import Source, parse_source
-from crawler.tasks import crawl_window, domain_locks, due
+from crawler.tasks import crawl_window, due
 
 DAY = timedelta(days=1)
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
@@ -55,32 +53,3 @@ def test_schedule_key_is_validated() -> None:
     assert parse_source({**entry, "schedule": "0 6 * * 1"}, 1).schedule == "0 6 * * 1"
     with pytest.raises(SourceConfigError, match="source 's': key 'schedule': expected a cron"):
         parse_source({**entry, "schedule": "mondays"}, 1)
-
-
-def test_a_second_crawl_of_a_domain_waits_for_the_first(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("crawler.tasks._LOCK_POLL_SECONDS", 0.1)
-    domains = ("example.org", "cdn.example.org")
-    with domain_locks(db, domains, owner="first crawl"):
-        # Shares one domain with the first: refused (no wait allowed) while the first runs.
-        with (
-            pytest.raises(CrawlError, match=r"'example\.org' still being crawled"),
-            domain_locks(db, ["example.org", "other.net"], owner="second", wait=timedelta(0)),
-        ):
-            pass
-        # Disjoint domains: no wait.
-        with domain_locks(db, ["other.net"], owner="third", wait=timedelta(0)):
-            pass
-        acquired = threading.Event()
-
-        def waiter() -> None:
-            with domain_locks(db, ["example.org"], owner="waiter", wait=timedelta(seconds=30)):
-                acquired.set()
-
-        thread = threading.Thread(target=waiter)
-        thread.start()
-        time.sleep(0.5)
-        assert not acquired.is_set(), "a second crawl of example.org started during the first"
-    thread.join(timeout=20)
-    assert acquired.is_set(), "the waiting crawl did not get the lock once the first ended"
