@@ -144,7 +144,7 @@ def test_run_fails_first_on_a_database_missing_a_migration(
     airflow_db: None, news_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Code deployed without `newsflow db migrate`: the run's first task fails (naming the
-    migration, see tests/test_db.py), and no source is crawled on the older schema."""
+    migration, see tests/db/test_db.py), and no source is crawled on the older schema."""
     from crawler import db
 
     copy = tmp_path / "sql"

@@ -33,7 +33,7 @@ from tests.helpers import query_rows
 from tools.synthetic import load_synthetic_articles
 
 BASE = "https://demo.example"
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "pages"
 SQL_README = crawler_db.sql_dir() / "README.md"
 TRADE_TALKS = f"{BASE}/news/2026/11/20/us-china-trade-talks-stall.html"
 SEED_LIKE_FIXTURE = "https://japan.storm.mg/articles/1012345"

@@ -29,7 +29,7 @@ ARTICLE_PATTERN = re.compile(MANIFEST["article_url_pattern"])
 FAKE_BASE = "http://demo.test:8080"
 HTML_ENTRIES = [e for e in [*CANDIDATES, *PAGES] if e.get("charset")]
 STORED = [c for c in CANDIDATES if c["outcome"] == "stored"]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CJK_LANGUAGES = ("ja", "ko", "zh-Hant", "zh-Hans")
 
 
