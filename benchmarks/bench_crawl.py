@@ -186,7 +186,7 @@ def _sources_file(path: Path, base_url: str) -> Path:
 
 
 def bench(articles: int, extract_sample: int, repeat: int) -> None:
-    from crawler.db import create_database, drop_database
+    from crawler.db.scratch import create_database, drop_database
 
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name:
         os.chmod(tmp_name, 0o755)  # pgserver runs postgres as its own user

@@ -26,7 +26,9 @@ from typing import Any
 import psycopg2
 
 from crawler.config import load_config
-from crawler.db import migrate, query, scratch_database
+from crawler.db import query
+from crawler.db.migrate import migrate
+from crawler.db.scratch import scratch_database
 from tools.synthetic import load_synthetic_articles
 
 ROWS = 100_000

@@ -38,7 +38,8 @@ def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> N
 
 
 def _database_url(config: Config) -> str:
-    from crawler.db import database_url, migrate
+    from crawler.db.embedded import database_url
+    from crawler.db.migrate import migrate
 
     url = database_url(config)
     migrate(url)
@@ -158,13 +159,9 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_db(args: argparse.Namespace, config: Config) -> int:
-    from crawler.db import (
-        database_url,
-        migrate,
-        migration_status,
-        set_role_passwords,
-        stop_embedded,
-    )
+    from crawler.db.embedded import database_url, stop_embedded
+    from crawler.db.migrate import migrate, migration_status
+    from crawler.db.roles import set_role_passwords
 
     if args.db_command == "stop":
         if config.database_url:

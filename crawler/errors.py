@@ -12,7 +12,7 @@ class SourceConfigError(NewsflowError):
 
 
 class MigrationError(NewsflowError):
-    """Raised by ``db.migrate`` when a migration fails or an applied one has changed."""
+    """Raised by ``crawler.db.migrate`` when a migration fails or an applied one has changed."""
 
 
 class CrawlError(NewsflowError):

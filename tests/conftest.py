@@ -37,7 +37,8 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def pg_url(pg_server_url: str) -> Iterator[str]:
     """A fresh database, migrated, for the whole session (dropped at the end)."""
-    from crawler.db import migrate, scratch_database
+    from crawler.db.migrate import migrate
+    from crawler.db.scratch import scratch_database
 
     with scratch_database(pg_server_url, "newsflow_test") as url:
         migrate(url)

@@ -114,7 +114,8 @@ def airflow_env(
     PostgreSQL (started and created if needed). newsflow's migrations are applied to the news
     database so that the DAG finds its tables. ``extra`` is added last (it wins).
     """
-    from crawler.db import embedded_database_url, migrate
+    from crawler.db.embedded import embedded_database_url
+    from crawler.db.migrate import migrate
 
     files = files or layout(config)
     files.home.mkdir(parents=True, exist_ok=True)

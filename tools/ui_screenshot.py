@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         LOGGER.error("chromium not found: install it with `apt-get install -y chromium`")
         return 2
 
-    from crawler.db import embedded_database_url
+    from crawler.db.embedded import embedded_database_url
     from crawler.demo.server import DemoSite, site_dir
     from crawler.demo.sources import write_demo_sources
 

@@ -12,7 +12,7 @@ all shingles at once, as big integers in C, so the cost is the tokenizer's plus 
 lookup per token: half the CPU of version 1, which hashed every shingle string with BLAKE2b.
 Fingerprints of two versions cannot be compared: a new version comes with a migration that clears
 the stored ones, and ``newsflow db migrate`` recomputes them from the stored bodies
-(:func:`crawler.db.fill_missing_fingerprints`).
+(:func:`crawler.db.migrate.fill_missing_fingerprints`).
 """
 
 from __future__ import annotations

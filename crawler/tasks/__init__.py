@@ -202,7 +202,7 @@ def list_source_names(
 
     Fails first if the news database lacks a migration of the deployed code (no source is
     crawled on an older schema)."""
-    from crawler.db import require_current_schema
+    from crawler.db.migrate import require_current_schema
 
     require_current_schema(news_database_url())
     path = sources_path()

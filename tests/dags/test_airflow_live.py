@@ -32,7 +32,7 @@ import psycopg2
 import pytest
 
 from crawler.config import load_config
-from crawler.db import scratch_database
+from crawler.db.scratch import scratch_database
 from crawler.demo.sources import DEMO_SOURCE_NAME, write_demo_sources
 from crawler.tasks import CRAWL_POOL
 from tests.helpers import free_port

@@ -25,6 +25,9 @@ from psycopg2.extras import Json, execute_values
 
 from crawler import db as crawler_db
 from crawler.config import load_config
+from crawler.db.migrate import migrate, migration_status
+from crawler.db.roles import set_role_passwords
+from crawler.db.scratch import scratch_database
 from crawler.demo.server import site_dir
 from crawler.extract import extract
 from crawler.load.articles import content_hash
@@ -364,8 +367,8 @@ def test_search_treats_like_metacharacters_literally(
 @pytest.fixture(scope="module")
 def big_db(pg_server_url: str) -> Iterator[str]:
     """A separate database with 100k generated articles, vacuumed and analysed."""
-    with crawler_db.scratch_database(pg_server_url, "newsflow_explain") as url:
-        crawler_db.migrate(url)
+    with scratch_database(pg_server_url, "newsflow_explain") as url:
+        migrate(url)
         load_synthetic_articles(url, 100_000, datetime.now(UTC))
         yield url
 
@@ -624,10 +627,10 @@ def test_writer_login_runs_the_pipelines_migration_check(db: str) -> None:
     password = f"pw-{uuid.uuid4().hex}"
     config = replace(load_config({}), writer_password=password)
     try:
-        assert crawler_db.set_role_passwords(db, config)["newsflow_writer"] is True
+        assert set_role_passwords(db, config)["newsflow_writer"] is True
         writer_url = _as_login(db, "newsflow_writer", password)
-        assert crawler_db.migrate(writer_url) == []
-        assert {state for _, state in crawler_db.migration_status(writer_url)} == {"applied"}
+        assert migrate(writer_url) == []
+        assert {state for _, state in migration_status(writer_url)} == {"applied"}
     finally:
         with crawler_db.transaction(db) as conn, conn.cursor() as cur:
             cur.execute("ALTER ROLE newsflow_writer NOLOGIN PASSWORD NULL")
@@ -677,7 +680,7 @@ def test_db_roles_gives_login_and_a_scram_password_never_printed(db: str) -> Non
 
 def test_db_roles_without_passwords_changes_nothing(db: str) -> None:
     config = replace(load_config({}), database_url=db)
-    assert crawler_db.set_role_passwords(db, config) == {
+    assert set_role_passwords(db, config) == {
         "newsflow_reader": False,
         "newsflow_writer": False,
     }

@@ -12,22 +12,31 @@ import psycopg2
 import pytest
 
 from crawler import db
+from crawler.db.embedded import embedded_database_url, stop_embedded
+from crawler.db.migrate import (
+    fill_missing_fingerprints,
+    migrate,
+    migration_status,
+    migrations,
+    require_current_schema,
+)
+from crawler.db.scratch import create_database, scratch_database, with_database
 from crawler.errors import MigrationError
 from tests.helpers import query_rows
 
 
 @pytest.fixture
 def empty_db(pg_server_url: str) -> Iterator[str]:
-    with db.scratch_database(pg_server_url, "mig") as url:
+    with scratch_database(pg_server_url, "mig") as url:
         yield url
 
 
 def test_migrations_apply_once_in_order(empty_db: str) -> None:
-    names = [m.filename for m in db.migrations()]
+    names = [m.filename for m in migrations()]
     assert names == sorted(names) and names[0].startswith("0001_")
-    assert db.migrate(empty_db) == names
-    assert db.migrate(empty_db) == []
-    assert db.migration_status(empty_db) == [(n, "applied") for n in names]
+    assert migrate(empty_db) == names
+    assert migrate(empty_db) == []
+    assert migration_status(empty_db) == [(n, "applied") for n in names]
     with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT to_regclass('articles'), to_regclass('crawl_runs'), to_regclass('sources')"
@@ -38,8 +47,8 @@ def test_migrations_apply_once_in_order(empty_db: str) -> None:
 def test_status_lists_pending_then_applied_and_checksums_are_recorded(empty_db: str) -> None:
     files = sorted((db.sql_dir() / "migrations").glob("*.sql"))
     names = [f.name for f in files]
-    assert db.migration_status(empty_db) == [(n, "pending") for n in names]
-    db.migrate(empty_db)
+    assert migration_status(empty_db) == [(n, "pending") for n in names]
+    migrate(empty_db)
     with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT filename, checksum FROM schema_migrations ORDER BY filename")
         assert cur.fetchall() == [
@@ -54,12 +63,12 @@ def test_changed_migration_is_refused(
     copy = tmp_path / "sql"
     shutil.copytree(db.sql_dir(), copy)
     monkeypatch.setattr(db, "SQL_DIR", copy)
-    db.migrate(empty_db)
+    migrate(empty_db)
     first = sorted((copy / "migrations").glob("*.sql"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
-    assert ("0001_initial.sql", "changed") in db.migration_status(empty_db)
+    assert ("0001_initial.sql", "changed") in migration_status(empty_db)
     with pytest.raises(MigrationError, match="was changed after it was applied"):
-        db.migrate(empty_db)
+        migrate(empty_db)
 
 
 def test_failed_migration_rolls_back_and_is_not_recorded(
@@ -72,8 +81,8 @@ def test_failed_migration_rolls_back_and_is_not_recorded(
     )
     monkeypatch.setattr(db, "SQL_DIR", copy)
     with pytest.raises(MigrationError, match=r"9999_broken\.sql failed"):
-        db.migrate(empty_db)
-    status = dict(db.migration_status(empty_db))
+        migrate(empty_db)
+    status = dict(migration_status(empty_db))
     assert status["9999_broken.sql"] == "pending"
     with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT to_regclass('half_done')")
@@ -91,7 +100,7 @@ def test_simhash_v2_migration_recomputes_stored_fingerprints(
     shutil.copytree(real, before)
     (before / "migrations" / "0009_simhash_v2.sql").unlink()
     monkeypatch.setattr(db, "SQL_DIR", before)
-    db.migrate(empty_db)
+    migrate(empty_db)
     bodies = {
         "https://ex.com/en": "The harbour bridge reopened after repairs, the council said.",
         "https://ex.com/ja": "東京都心で記録的な大雨となり、交通に影響が出た。",
@@ -108,7 +117,7 @@ def test_simhash_v2_migration_recomputes_stored_fingerprints(
             )
     conn.close()
     monkeypatch.setattr(db, "SQL_DIR", real)
-    assert db.migrate(empty_db) == ["0009_simhash_v2.sql"]
+    assert migrate(empty_db) == ["0009_simhash_v2.sql"]
     rows = dict(query_rows(empty_db, "SELECT url, body_simhash FROM articles"))
     assert rows == {url: simhash(body) for url, body in bodies.items()}
     assert rows["https://ex.com/none"] is None and None not in (rows[u] for u in list(bodies)[:2])
@@ -118,7 +127,7 @@ def test_simhash_v2_migration_recomputes_stored_fingerprints(
     ]
     conn = psycopg2.connect(empty_db)
     try:
-        assert db.fill_missing_fingerprints(conn) == 0  # nothing left to do
+        assert fill_missing_fingerprints(conn) == 0  # nothing left to do
     finally:
         conn.close()
 
@@ -127,16 +136,16 @@ def test_pipeline_refuses_a_database_missing_a_migration(
     empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(MigrationError, match=r"0001_initial\.sql pending.*newsflow db migrate"):
-        db.require_current_schema(empty_db)
-    assert db.migration_status(empty_db)[0] == ("0001_initial.sql", "pending")  # read only
-    db.migrate(empty_db)
-    db.require_current_schema(empty_db)  # current: no error
+        require_current_schema(empty_db)
+    assert migration_status(empty_db)[0] == ("0001_initial.sql", "pending")  # read only
+    migrate(empty_db)
+    require_current_schema(empty_db)  # current: no error
     copy = tmp_path / "sql"
     shutil.copytree(db.sql_dir(), copy)
     (copy / "migrations" / "9999_next.sql").write_text("SELECT 1;\n", encoding="utf-8")
     monkeypatch.setattr(db, "SQL_DIR", copy)
     with pytest.raises(MigrationError, match=r"\(9999_next\.sql pending\)"):
-        db.require_current_schema(empty_db)
+        require_current_schema(empty_db)
 
 
 def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,7 +154,7 @@ def test_badly_named_migration_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     (copy / "migrations" / "2_Oops.sql").write_text("SELECT 1;", encoding="utf-8")
     monkeypatch.setattr(db, "SQL_DIR", copy)
     with pytest.raises(MigrationError, match=r"NNNN_snake_case\.sql"):
-        db.migrations()
+        migrations()
 
 
 def test_concurrent_migrators_do_not_collide(empty_db: str) -> None:
@@ -154,7 +163,7 @@ def test_concurrent_migrators_do_not_collide(empty_db: str) -> None:
 
     def run() -> None:
         try:
-            results.append(db.migrate(empty_db))
+            results.append(migrate(empty_db))
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -165,7 +174,7 @@ def test_concurrent_migrators_do_not_collide(empty_db: str) -> None:
         t.join()
     assert not errors
     applied = [name for r in results for name in r]
-    assert sorted(applied) == [m.filename for m in db.migrations()], (
+    assert sorted(applied) == [m.filename for m in migrations()], (
         "each migration applied exactly once"
     )
 
@@ -179,14 +188,14 @@ def test_named_queries_load() -> None:
 def test_embedded_server_creates_a_second_database(tmp_path: Path) -> None:
     pgdata = tmp_path / "pgdata"
     try:
-        url = db.embedded_database_url(pgdata, "airflow")
+        url = embedded_database_url(pgdata, "airflow")
         assert url.split("?")[0].endswith("/airflow")
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT current_database()")
             assert cur.fetchone() == ("airflow",)
-        assert db.embedded_database_url(pgdata, "airflow") == url  # exists now: reused
+        assert embedded_database_url(pgdata, "airflow") == url  # exists now: reused
     finally:
-        db.stop_embedded(pgdata)
+        stop_embedded(pgdata)
 
 
 @pytest.mark.parametrize(
@@ -197,13 +206,13 @@ def test_embedded_server_creates_a_second_database(tmp_path: Path) -> None:
     ],
 )
 def test_with_database_swaps_only_the_name(url: str, expected: str) -> None:
-    assert db.with_database(url, "news") == expected
+    assert with_database(url, "news") == expected
 
 
 def test_scratch_database_is_created_and_dropped(pg_server_url: str) -> None:
-    with db.scratch_database(pg_server_url, "scratch") as url:
+    with scratch_database(pg_server_url, "scratch") as url:
         name = url.partition("?")[0].rsplit("/", 1)[1]
-        assert db.create_database(pg_server_url, name) == url  # exists already: no error
+        assert create_database(pg_server_url, name) == url  # exists already: no error
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT current_database()")
             assert cur.fetchone() == (name,)

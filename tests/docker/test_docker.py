@@ -206,7 +206,7 @@ def socket_server(pg_server_url: str) -> dict[str, str]:
 def test_postgres_init_script_creates_both_databases(
     socket_server: dict[str, str], pg_server_url: str
 ) -> None:
-    from crawler.db import migrate
+    from crawler.db.migrate import migrate
 
     tag = uuid.uuid4().hex[:6]
     env = {

