@@ -6,6 +6,8 @@ Per-source politeness (``download_delay``, ``concurrency``) is applied on top of
 
 from __future__ import annotations
 
+from crawler.fetch import discover as _discover  # a module: Scrapy takes every UPPER name here
+
 BOT_NAME = "newsflow"
 SPIDER_MODULES = ["crawler.fetch.spiders"]
 NEWSPIDER_MODULE = "crawler.fetch.spiders"
@@ -66,7 +68,7 @@ NEWSFLOW_UNLOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl"
 # Ours: the longest Crawl-delay or Retry-After we honour; a longer Retry-After is not retried this run.
 NEWSFLOW_MAX_POLITENESS_DELAY = 60.0
 # Ours: size limit of feeds and sitemaps (the sitemaps.org limit), also after decompression.
-NEWSFLOW_DISCOVERY_MAXSIZE = 50 * 1024 * 1024
+NEWSFLOW_DISCOVERY_MAXSIZE = _discover.MAX_SITEMAP_BYTES
 
 ITEM_PIPELINES = {
     "crawler.fetch.pipelines.StorePipeline": 300,
