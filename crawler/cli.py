@@ -122,7 +122,7 @@ def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
         "rejected",
         "errors",
     )
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     notes = []
     for name, (status, counts) in zip(names, results, strict=True):
         cells = asdict(counts) if counts is not None else {}  # type: ignore[call-overload]
@@ -231,7 +231,7 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
 
 def _json_default(value: object) -> object:
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[no-any-return,attr-defined]
+        return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 

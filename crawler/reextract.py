@@ -57,7 +57,7 @@ def reextract(
         with transaction(database_url) as conn, conn.cursor() as cur:
             sync_sources(conn, [source])
             cur.execute(query("requeue_pages"), {"source": source.name, "since": since})
-            queued, pruned = cur.fetchone()
+            ((queued, pruned),) = cur.fetchall()  # counts: always one row
             cur.execute(
                 query("start_reextract_run"),
                 {

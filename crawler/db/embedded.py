@@ -37,7 +37,7 @@ def stop_embedded(pgdata: Path) -> bool:
 
     if not (pgdata / "postmaster.pid").exists():
         return False
-    pgserver.pg_ctl(
+    pgserver.pg_ctl(  # type: ignore[attr-defined]  # made at import time, one per binary
         ["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None
     )
     return True

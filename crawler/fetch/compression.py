@@ -25,15 +25,17 @@ _codecs = threading.local()
 
 
 def _compressor() -> zstandard.ZstdCompressor:
-    if not hasattr(_codecs, "compressor"):
-        _codecs.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
-    return _codecs.compressor
+    compressor: zstandard.ZstdCompressor | None = getattr(_codecs, "compressor", None)
+    if compressor is None:
+        compressor = _codecs.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+    return compressor
 
 
 def _decompressor() -> zstandard.ZstdDecompressor:
-    if not hasattr(_codecs, "decompressor"):
-        _codecs.decompressor = zstandard.ZstdDecompressor()
-    return _codecs.decompressor
+    decompressor: zstandard.ZstdDecompressor | None = getattr(_codecs, "decompressor", None)
+    if decompressor is None:
+        decompressor = _codecs.decompressor = zstandard.ZstdDecompressor()
+    return decompressor
 
 
 class CorruptPage(ValueError):

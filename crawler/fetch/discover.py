@@ -97,7 +97,8 @@ def _news_publication_dates(body: bytes) -> dict[str, datetime]:
         recover=True, resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
-        root = lxml.etree.fromstring(body, parser)
+        # None for a document with no element at all (recover=True), whatever the stubs say.
+        root: lxml.etree._Element | None = lxml.etree.fromstring(body, parser)
     except lxml.etree.XMLSyntaxError:
         return {}
     if root is None:
@@ -144,7 +145,9 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
         recover=True, resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
-        root = lxml.etree.fromstring(_as_utf8_xml(maybe_gunzip(body), charset), parser)
+        root: lxml.etree._Element | None = lxml.etree.fromstring(
+            _as_utf8_xml(maybe_gunzip(body), charset), parser
+        )
     except lxml.etree.XMLSyntaxError:
         return None
     if root is None:
@@ -165,9 +168,9 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
     if tag == "feed":
         for entry in root.iterfind("{*}entry"):
             href = None
-            for link in entry.iterfind("{*}link"):
-                if link.get("rel", "alternate") == "alternate" and link.get("href"):
-                    href = link.get("href")
+            for link_element in entry.iterfind("{*}link"):
+                if link_element.get("rel", "alternate") == "alternate" and link_element.get("href"):
+                    href = link_element.get("href")
                     break
             date = _parse_date(entry.findtext("{*}published") or entry.findtext("{*}updated"))
             if href:

@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 from time import monotonic, time
 from typing import Any
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import HtmlResponse, Request, Response
@@ -250,7 +250,9 @@ class MetaRefreshMiddleware(_ScrapyMetaRefresh):
     which Scrapy would decode.
     """
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if isinstance(response, HtmlResponse) and not may_refresh(response.body):
             return response
         return super().process_response(request, response)
