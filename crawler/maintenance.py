@@ -19,14 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg2.extensions
-from psycopg2 import sql
 
 from crawler.db import query
 
 LOGGER = logging.getLogger(__name__)
-
-# Tables whose planner statistics ANALYZE refreshes after the daily prune and load.
-ANALYZED_TABLES = ("articles", "raw_pages", "fetch_errors", "crawl_runs", "article_revisions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +48,14 @@ def prune_fetch_errors(conn: psycopg2.extensions.connection, before: datetime) -
 
 
 def analyze(conn: psycopg2.extensions.connection) -> tuple[str, ...]:
-    """ANALYZE the pipeline's tables; returns their names."""
+    """ANALYZE the tables that the daily prune and load change; returns their names.
+
+    Through ``newsflow_analyze()`` (migration 0010), which runs as the tables' owner: the pipeline's
+    role owns nothing, and PostgreSQL skips a table its caller does not own with a mere warning.
+    """
     with conn.cursor() as cur:
-        for table in ANALYZED_TABLES:
-            cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
-    return ANALYZED_TABLES
+        cur.execute(query("analyze_tables"))
+        return tuple(name for (name,) in cur.fetchall())
 
 
 def refresh_materialized_views(conn: psycopg2.extensions.connection) -> list[Refreshed]:
@@ -77,15 +76,14 @@ def refresh_materialized_views(conn: psycopg2.extensions.connection) -> list[Ref
         return []
     done = []
     for name, populated, has_unique_index in views:
-        target = sql.Identifier("news", name)
-        if populated and has_unique_index:
-            statement = sql.SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY {}").format(target)
-            how = "concurrently"
-        else:
-            statement = sql.SQL("REFRESH MATERIALIZED VIEW {}").format(target)
-            how = "blocking: " + ("no unique index" if populated else "never populated")
-        with conn.cursor() as cur:
-            cur.execute(statement)
+        concurrently = populated and has_unique_index
+        how = (
+            "concurrently"
+            if concurrently
+            else "blocking: " + ("no unique index" if populated else "never populated")
+        )
+        with conn.cursor() as cur:  # as the view's owner: see migration 0010
+            cur.execute(query("refresh_matview"), {"name": name, "concurrently": concurrently})
         LOGGER.info("refreshed news.%s (%s)", name, how)
         done.append(Refreshed(name, how))
     return done

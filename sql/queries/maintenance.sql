@@ -29,3 +29,12 @@ WHERE state IN ('article', 'rejected')
 -- Forget fetch errors last tried before the cutoff (a URL that fails again is recorded anew).
 DELETE FROM fetch_errors
 WHERE last_try_at < %(before)s;
+
+-- name: analyze_tables
+-- Refresh the planner statistics of the pipeline's tables, as their owner (migration 0010).
+SELECT newsflow_analyze();
+
+-- name: refresh_matview
+-- Refresh one materialized view of `news`, as its owner (migration 0010); CONCURRENTLY needs it
+-- populated and uniquely indexed.
+SELECT newsflow_refresh_matview(%(name)s, %(concurrently)s);
