@@ -83,7 +83,7 @@ def reextract_task(source_name: str | None, since: str | None, run_id: str) -> l
     """Body of the ``news_reextract`` DAG's task: the named source (or every enabled one)."""
     from crawler.config import load_config
     from crawler.sources import load_sources, select_sources
-    from crawler.tasks import news_database_url, sources_path
+    from crawler.tasks.connections import news_database_url, sources_path
 
     sources = select_sources(load_sources(sources_path()), [source_name] if source_name else None)
     when = None

@@ -46,7 +46,7 @@ class Source:
     # Fetch hosts in private, loopback or link-local ranges (never, unless set: see middlewares.py).
     allow_private_networks: bool = False
     # Cron expression (UTC): the daily Airflow DAG crawls the source only in runs whose data
-    # interval holds one of its times (crawler.tasks.due); unset = every run.
+    # interval holds one of its times (crawler.tasks.schedules.due); unset = every run.
     schedule: str | None = None
     enabled: bool = True
 

@@ -21,46 +21,38 @@ this DAG). Plain views need nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from airflow import sdk
 
-# The same asset as in dags/news_ingest.py (tested).
-ARTICLES = sdk.Asset(name="articles", uri="x-newsflow://news_db/articles", group="newsflow")
+from crawler.tasks.defaults import ARTICLES_ASSET, START_DATE, TAG, default_args, on_failure
 
-
-def _on_failure(context: Any) -> None:
-    from crawler.tasks import alert_failure
-
-    alert_failure(context)
+# The `articles` table, which each load of dags/news_ingest.py updates.
+ARTICLES = sdk.Asset(**ARTICLES_ASSET)
 
 
 @sdk.dag(
     dag_id="news_consumer_refresh",
     schedule=[ARTICLES],
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    tags=["newsflow", "consumer"],
-    on_failure_callback=_on_failure,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
-        "execution_timeout": timedelta(minutes=30),
-        "on_failure_callback": _on_failure,
-    },
+    tags=[TAG, "consumer"],
+    on_failure_callback=on_failure,
+    # A refresh is short: a shorter timeout and shorter retry delays than the other DAGs.
+    default_args=default_args(
+        execution_timeout=timedelta(minutes=30),
+        retry_delay=timedelta(minutes=2),
+        max_retry_delay=timedelta(minutes=30),
+    ),
 )
 def news_consumer_refresh() -> None:
     @sdk.task
     def refresh_materialized_views() -> list[str]:
-        from crawler import tasks
+        from crawler.tasks import housekeeping
 
-        return tasks.refresh_consumer_views()
+        return housekeeping.refresh_consumer_views()
 
     refresh_materialized_views()
 

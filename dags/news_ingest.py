@@ -66,22 +66,23 @@ A manual trigger (no data interval) crawls every enabled source.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from airflow import sdk
 
-# The `articles` table as an Airflow asset; dags/news_consumer_refresh.py is scheduled on it.
-ARTICLES = sdk.Asset(name="articles", uri="x-newsflow://news_db/articles", group="newsflow")
-CRAWL_POOL = "newsflow_crawl"  # = crawler.tasks.CRAWL_POOL (tested)
+from crawler.tasks.defaults import (
+    ARTICLES_ASSET,
+    CRAWL_POOL,
+    START_DATE,
+    TAG,
+    default_args,
+    on_failure,
+)
+
+# The `articles` table; dags/news_consumer_refresh.py is scheduled on it.
+ARTICLES = sdk.Asset(**ARTICLES_ASSET)
 # Labels each mapped instance with its source in the UI (instead of 0, 1, 2…).
 _SOURCE_LABEL = "{{ task.op_kwargs['source_name'] }}"
-
-
-def _on_failure(context: Any) -> None:
-    from crawler.tasks import alert_failure
-
-    alert_failure(context)
 
 
 @sdk.dag(
@@ -89,29 +90,22 @@ def _on_failure(context: Any) -> None:
     # Daily runs over real intervals [day, next day), UTC. (A plain "@daily" is a trigger
     # timetable in Airflow 3: its data interval has zero length, useless as a crawl window.)
     schedule=sdk.CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    tags=["newsflow", "ingest"],
-    on_failure_callback=_on_failure,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": 2.0,  # 5 min, then 10 min
-        "max_retry_delay": timedelta(hours=1),
-        "execution_timeout": timedelta(hours=2),  # per task; a stuck crawl is killed, then retried
-        "on_failure_callback": _on_failure,
-    },
+    tags=[TAG, "ingest"],
+    on_failure_callback=on_failure,
+    # Per task: a stuck crawl is killed, then retried.
+    default_args=default_args(execution_timeout=timedelta(hours=2)),
 )
 def news_ingest() -> None:
     @sdk.task
     def list_sources() -> list[str]:
-        from crawler import tasks
+        from crawler.tasks import ingest
 
         context = sdk.get_current_context()
-        return tasks.list_source_names(
+        return ingest.list_source_names(
             context.get("data_interval_start"), context.get("data_interval_end")
         )
 
@@ -119,10 +113,10 @@ def news_ingest() -> None:
     def per_source(source_name: str) -> None:
         @sdk.task(map_index_template=_SOURCE_LABEL, pool=CRAWL_POOL)
         def crawl(source_name: str) -> dict[str, object]:
-            from crawler import tasks
+            from crawler.tasks import ingest
 
             context = sdk.get_current_context()
-            return tasks.crawl(
+            return ingest.crawl(
                 source_name,
                 context["run_id"],
                 data_interval_start=context.get("data_interval_start"),
@@ -132,10 +126,10 @@ def news_ingest() -> None:
 
         @sdk.task(map_index_template=_SOURCE_LABEL, outlets=[ARTICLES])
         def load(source_name: str) -> dict[str, object]:
-            from crawler import tasks
+            from crawler.tasks import ingest
 
             context = sdk.get_current_context()
-            counts = tasks.load(source_name, context["run_id"])
+            counts = ingest.load(source_name, context["run_id"])
             context["outlet_events"][ARTICLES].extra = {
                 key: counts[key] for key in ("source", "run_id", "articles_new", "articles_updated")
             }
@@ -143,9 +137,9 @@ def news_ingest() -> None:
 
         @sdk.task(map_index_template=_SOURCE_LABEL)
         def check(source_name: str) -> None:
-            from crawler import tasks
+            from crawler.tasks import ingest
 
-            tasks.check(source_name, sdk.get_current_context()["run_id"])
+            ingest.check(source_name, sdk.get_current_context()["run_id"])
 
         (
             crawl(source_name=source_name)

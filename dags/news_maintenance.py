@@ -26,51 +26,38 @@ space is reused by PostgreSQL after autovacuum; no `VACUUM FULL` is run (it lock
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from airflow import sdk
 
-
-def _on_failure(context: Any) -> None:
-    from crawler.tasks import alert_failure
-
-    alert_failure(context)
+from crawler.tasks.defaults import START_DATE, TAG, default_args, on_failure
 
 
 @sdk.dag(
     dag_id="news_maintenance",
     schedule="@daily",
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    tags=["newsflow", "maintenance"],
-    on_failure_callback=_on_failure,
-    default_args={
-        "owner": "newsflow",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(hours=1),
-        "execution_timeout": timedelta(hours=1),
-        "on_failure_callback": _on_failure,
-    },
+    tags=[TAG, "maintenance"],
+    on_failure_callback=on_failure,
+    default_args=default_args(execution_timeout=timedelta(hours=1)),
 )
 def news_maintenance() -> None:
     @sdk.task
     def prune() -> dict[str, int]:
-        from crawler import tasks
+        from crawler.tasks import housekeeping
 
         context = sdk.get_current_context()
         # The data interval's end, not the wall clock: re-runs and backfills prune the same rows.
         as_of = context.get("data_interval_end") or context.get("logical_date")
-        return tasks.prune(as_of or datetime.now(UTC))
+        return housekeeping.prune(as_of or datetime.now(UTC))
 
     @sdk.task
     def analyze() -> list[str]:
-        from crawler import tasks
+        from crawler.tasks import housekeeping
 
-        return tasks.analyze_tables()
+        return housekeeping.analyze_tables()
 
     prune() >> analyze()
 

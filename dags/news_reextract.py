@@ -22,40 +22,32 @@ Configuration as for `news_ingest`: connection `news_db`, Variable `newsflow_sou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from airflow import sdk
 
-
-def _on_failure(context: Any) -> None:
-    from crawler.tasks import alert_failure
-
-    alert_failure(context)
+from crawler.tasks.defaults import START_DATE, TAG, default_args, on_failure
 
 
 @sdk.dag(
     dag_id="news_reextract",
     schedule=None,
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    tags=["newsflow", "maintenance"],
-    on_failure_callback=_on_failure,
+    tags=[TAG, "maintenance"],
+    on_failure_callback=on_failure,
     params={
         "source": sdk.Param("", type="string", description="source name; empty = all enabled"),
         "since": sdk.Param(
             "", type="string", description="fetched on/after (YYYY-MM-DD); empty = all"
         ),
     },
-    default_args={
-        "owner": "newsflow",
-        "retries": 1,
-        "retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(hours=6),
-        "on_failure_callback": _on_failure,
-    },
+    # Re-extracts every stored page: a long timeout, and one retry after a fixed delay.
+    default_args=default_args(
+        execution_timeout=timedelta(hours=6), retries=1, max_retry_delay=None
+    ),
 )
 def news_reextract() -> None:
     @sdk.task

@@ -12,7 +12,7 @@ import yaml
 
 from crawler.config import DEFAULT_SOURCES
 from crawler.errors import SourceConfigError
-from crawler.sources import Source, load_sources, parse_sources, select_sources
+from crawler.sources import Source, load_sources, parse_source, parse_sources, select_sources
 
 GOOD = {
     "name": "example",
@@ -70,6 +70,14 @@ def test_valid_source_parses() -> None:
 def test_bad_values_name_source_and_key(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(SourceConfigError, match=re.escape(message)):
         parse_sources(_doc(**overrides))
+
+
+def test_schedule_key_is_validated() -> None:
+    entry = {"name": "s", "language": "en", "allowed_domains": ["example.org"]}
+    entry["feeds"] = ["https://example.org/feed.xml"]
+    assert parse_source({**entry, "schedule": "0 6 * * 1"}, 1).schedule == "0 6 * * 1"
+    with pytest.raises(SourceConfigError, match="source 's': key 'schedule': expected a cron"):
+        parse_source({**entry, "schedule": "mondays"}, 1)
 
 
 def test_document_shape_and_duplicates(tmp_path: Path) -> None:

@@ -53,12 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import Config, load_config
-from crawler.tasks import (
-    CRAWL_POOL,
-    CRAWL_POOL_SLOTS,
-    airflow_conn_uri,
-    sqlalchemy_url,
-)
+from crawler.tasks.connections import airflow_conn_uri, sqlalchemy_url
+from crawler.tasks.defaults import CRAWL_POOL, CRAWL_POOL_SLOTS
 
 LOGGER = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ def airflow_db() -> None:
 @pytest.fixture
 def news_db(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The emptied news database as the ``news_db`` connection; yields its URL."""
-    from crawler.tasks import airflow_conn_uri
+    from crawler.tasks.connections import airflow_conn_uri
 
     monkeypatch.setenv("AIRFLOW_CONN_NEWS_DB", airflow_conn_uri(db))
     yield db

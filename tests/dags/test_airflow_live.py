@@ -34,7 +34,7 @@ import pytest
 from crawler.config import load_config
 from crawler.db.scratch import scratch_database
 from crawler.demo.sources import DEMO_SOURCE_NAME, write_demo_sources
-from crawler.tasks import CRAWL_POOL
+from crawler.tasks.defaults import CRAWL_POOL
 from tests.helpers import free_port
 from tools import airflow_local
 from tools.ui_screenshot import dump_dom, find_chromium

@@ -1,5 +1,5 @@
 """Backfill runs crawl their data interval only, through the sources' sitemaps, and a re-run of
-the same interval is idempotent (``crawler.tasks.crawl`` → ``crawl_step(since, until)``)."""
+the same interval is idempotent (``crawler.tasks.ingest.crawl`` → ``crawl_step(since, until)``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from crawler.tasks import check, crawl, load, stats_line
+from crawler.tasks.ingest import check, crawl, load, stats_line
 
 DEMO_SOURCE = "demo-daily"
 DAY = datetime(2026, 11, 19, tzinfo=UTC)  # the demo sitemaps list 3 articles of that day

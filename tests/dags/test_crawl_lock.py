@@ -21,7 +21,7 @@ def test_a_cli_crawl_and_a_dag_crawl_of_one_domain_run_one_after_the_other(
     """Two sources on one domain (127.0.0.1, two ports): the DAG's crawl task takes the first,
     a CLI run the second while the first is still being fetched. The CLI's crawl says it waits,
     and its first request comes after the DAG crawl's last."""
-    from crawler import tasks
+    from crawler.tasks import ingest
 
     with (
         GeneratedSite(16, delay=1.0, name="Slow Daily") as dag_site,
@@ -59,7 +59,7 @@ def test_a_cli_crawl_and_a_dag_crawl_of_one_domain_run_one_after_the_other(
 
         def dag_crawl() -> None:
             try:
-                tasks.crawl("dag-side", "scheduled__2026-12-07T00:00:00+00:00")
+                ingest.crawl("dag-side", "scheduled__2026-12-07T00:00:00+00:00")
             except BaseException as exc:  # reported below
                 failure.append(exc)
 

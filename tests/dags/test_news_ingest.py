@@ -118,7 +118,7 @@ def test_check_fails_task_with_the_failed_checks(
 ) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from crawler.tasks import check
+    from crawler.tasks.ingest import check
 
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
     run_id = "manual__check_failure"

@@ -121,7 +121,7 @@ def test_environment_variables_are_read_by_someone() -> None:
                 if section != "celery" and (section, option) not in options:
                     unknown.append(f"{service}: {name} is no Airflow option")
             elif name.startswith("AIRFLOW_CONN_"):
-                continue  # a connection: news_db is crawler.tasks.NEWS_DB_CONN_ID
+                continue  # a connection: news_db is crawler.tasks.defaults.NEWS_DB_CONN_ID
             elif name.startswith("POSTGRES_") or name == "DUMB_INIT_SETSID":
                 continue  # read by the postgres and airflow images' entrypoints
             elif not (
@@ -134,7 +134,7 @@ def test_environment_variables_are_read_by_someone() -> None:
 
 
 def test_news_db_connection_name_matches_the_dags() -> None:
-    from crawler.tasks import NEWS_DB_CONN_ID
+    from crawler.tasks.defaults import NEWS_DB_CONN_ID
 
     env = _service_environments()["airflow-scheduler"]
     assert f"AIRFLOW_CONN_{NEWS_DB_CONN_ID.upper()}" in env

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from crawler.tasks import airflow_conn_uri, libpq_url, sqlalchemy_url
+from crawler.tasks.connections import airflow_conn_uri, libpq_url, sqlalchemy_url
 
 CASES = [
     # (Airflow connection URI, libpq URL)

@@ -1,5 +1,5 @@
-"""on_failure_callback: one log line, and a JSON POST to NEWSFLOW_ALERT_WEBHOOK (a real HTTP
-server on 127.0.0.1); a broken webhook is logged, never raised."""
+"""The DAGs' on_failure_callback: one log line, and a JSON POST to NEWSFLOW_ALERT_WEBHOOK (a real
+HTTP server on 127.0.0.1); a broken webhook is logged, never raised."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 import pytest
 
 from crawler.errors import CrawlError
-from crawler.tasks import alert_failure
+from crawler.tasks.alerts import alert_failure
+from crawler.tasks.defaults import on_failure
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -57,7 +58,7 @@ def test_failure_is_one_line_and_posted(
     webhook: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("NEWSFLOW_ALERT_WEBHOOK", webhook)
-    caplog.set_level(logging.ERROR, logger="crawler.tasks")
+    caplog.set_level(logging.ERROR, logger="crawler.tasks.alerts")
     line = alert_failure(_task_context())
     assert line == (
         "newsflow FAILED dag_id=news_ingest task_id=source.crawl source=nhk"
@@ -91,8 +92,20 @@ def test_broken_webhook_is_logged_not_raised(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("NEWSFLOW_ALERT_WEBHOOK", f"http://127.0.0.1:{port}/secret-token")
-    caplog.set_level(logging.WARNING, logger="crawler.tasks")
+    caplog.set_level(logging.WARNING, logger="crawler.tasks.alerts")
     alert_failure(_task_context())
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "alert webhook on 127.0.0.1 failed" in warnings[0], warnings
     assert "secret-token" not in warnings[0], "the webhook URL (it may hold a token) was logged"
+
+
+def test_the_dags_callback_is_the_alert(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """crawler.tasks.defaults.on_failure, which every DAG and task is given, sends this alert."""
+    monkeypatch.delenv("NEWSFLOW_ALERT_WEBHOOK", raising=False)
+    caplog.set_level(logging.ERROR, logger="crawler.tasks.alerts")
+    on_failure({"dag_run": SimpleNamespace(dag_id="news_ingest", run_id="manual__2")})
+    assert [r.getMessage() for r in caplog.records] == [
+        "newsflow FAILED dag_id=news_ingest run_id=manual__2"
+    ]

@@ -1,5 +1,5 @@
 """What keeps crawls in their window: per-source schedules (the `schedule` key) and the crawl
-window of backfill runs."""
+window of backfill runs. (The key's validation is in tests/test_sources.py.)"""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.errors import SourceConfigError
-from crawler.sources import Source, parse_source
-from crawler.tasks import crawl_window, due
+from crawler.sources import Source
+from crawler.tasks.schedules import crawl_window, due
 
 DAY = timedelta(days=1)
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
@@ -45,11 +44,3 @@ def test_crawl_window_covers_a_scheduled_source_since_its_previous_time() -> Non
     since, until = crawl_window(_source("0 6 * * 1"), MONDAY, MONDAY + DAY)
     assert (since, until) == (MONDAY - 7 * DAY + timedelta(hours=6), MONDAY + DAY)
     assert crawl_window(_source("0 6 * * 1"), None, None) == (None, None)
-
-
-def test_schedule_key_is_validated() -> None:
-    entry = {"name": "s", "language": "en", "allowed_domains": ["example.org"]}
-    entry["feeds"] = ["https://example.org/feed.xml"]
-    assert parse_source({**entry, "schedule": "0 6 * * 1"}, 1).schedule == "0 6 * * 1"
-    with pytest.raises(SourceConfigError, match="source 's': key 'schedule': expected a cron"):
-        parse_source({**entry, "schedule": "mondays"}, 1)
