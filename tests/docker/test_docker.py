@@ -140,6 +140,23 @@ def test_news_db_connection_name_matches_the_dags() -> None:
     assert f"AIRFLOW_CONN_{NEWS_DB_CONN_ID.upper()}" in env
 
 
+def test_airflow_init_creates_the_dags_crawl_pool() -> None:
+    from crawler.tasks.defaults import CRAWL_POOL, CRAWL_POOL_SLOTS
+
+    init = _compose()["services"]["airflow-init"]
+    command = "\n".join(init["command"])
+    assert f"airflow pools get {CRAWL_POOL} " in command, f"airflow-init checks no {CRAWL_POOL}"
+    create = f'airflow pools set {CRAWL_POOL} "$${{NEWSFLOW_CRAWL_POOL_SLOTS:-{CRAWL_POOL_SLOTS}}}"'
+    assert create in command, f"airflow-init does not run {create}"
+    slots = {
+        "airflow-init environment": _resolve(init["environment"]["NEWSFLOW_CRAWL_POOL_SLOTS"]),
+        ".env.example": _env_example()["NEWSFLOW_CRAWL_POOL_SLOTS"],
+    }
+    assert set(slots.values()) == {str(CRAWL_POOL_SLOTS)}, (
+        f"default slots of {CRAWL_POOL}: {slots}, not CRAWL_POOL_SLOTS = {CRAWL_POOL_SLOTS}"
+    )
+
+
 def _ignored(path: str, patterns: list[str]) -> bool:
     """Docker's .dockerignore semantics, enough for our file: last matching pattern wins."""
     ignored = False
