@@ -56,12 +56,13 @@ def post_webhook(url: str, payload: Mapping[str, Any], *, timeout: float = 10.0)
     host = urlsplit(url).hostname  # the URL may hold a token: log its host only
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            ok = 200 <= response.status < 300
+            status: int = response.status
+            ok = 200 <= status < 300
     except (urllib.error.URLError, OSError) as exc:
         LOGGER.warning("alert webhook on %s failed: %s", host, exc)
         return False
     if not ok:
-        LOGGER.warning("alert webhook on %s answered %s", host, response.status)
+        LOGGER.warning("alert webhook on %s answered %s", host, status)
     return ok
 
 
