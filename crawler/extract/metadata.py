@@ -1,0 +1,412 @@
+"""Page metadata: <meta>, JSON-LD, <time>, the URL and the text under the headline, read once;
+title, author and date clean-up; the canonical URL. Precedence and patterns are in ``rules.py``."""
+
+from __future__ import annotations
+
+import contextlib
+import html as html_lib
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author as _trafilatura_author
+from trafilatura.utils import load_html
+
+from crawler.extract import rules
+from crawler.extract.dates import find_text_date, parse_datetime, parse_text_date
+from crawler.extract.lines import line_key
+from crawler.extract.preclean import SKIP_TEXT_TAGS
+from crawler.extract.text import HAN_RE, KANA_RE, LETTER_RE
+
+LOGGER = logging.getLogger(__name__)
+
+_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", "｜", " :: ", " • ", " / ", "－", " : ", "_", "：")
+
+
+class Metadata:
+    """Metadata sources of one page, read once; accessors apply the precedence in ``rules``."""
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        self.tree = tree
+        self.url = url
+        self.meta: dict[str, list[str]] = {}
+        for el in tree.iter("meta"):
+            key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+            content = el.get("content")
+            if key and content and content.strip():
+                self.meta.setdefault(key.strip().lower(), []).append(content.strip())
+        nodes = list(_jsonld_nodes(tree))
+        self.article: dict[str, Any] | None = None
+        for wanted in rules.ARTICLE_TYPES:
+            self.article = next((n for n in nodes if wanted in _types(n)), None)
+            if self.article is not None:
+                break
+        self.listing_type = next(
+            (t for n in nodes for t in _types(n) if t in rules.LISTING_TYPES), None
+        )
+        self.publisher = next(
+            (n for n in nodes if {"NewsMediaOrganization", "Organization"} & set(_types(n))), None
+        )
+        self.is_article = (
+            self.article is not None or (self.first(("og:type",)) or "").lower() == "article"
+        )
+        self.raw_title = _text_of(tree.find(".//title"))
+        self.h1 = _text_of(next(tree.iter("h1"), None))
+        self.offsets: list[tzinfo] = []
+        self._header: list[str] | None = None
+        self._published = self._date(
+            _ld_str(self.article, "datePublished") or _ld_str(self.article, "dateCreated"),
+            rules.PUBLISHED_META,
+            pubdate=True,
+        )
+        self._modified = self._date(
+            _ld_str(self.article, "dateModified"), rules.MODIFIED_META, pubdate=False
+        )
+
+    def first(self, keys: Iterable[str]) -> str | None:
+        for key in keys:
+            values = self.meta.get(key)
+            if values:
+                return html_lib.unescape(values[0])
+        return None
+
+    def title(self) -> str:
+        site = self.site_name()
+        candidates = (
+            (_ld_str(self.article, "headline") or _ld_str(self.article, "name"), False),
+            (self.first(rules.TITLE_META), True),
+            (self.raw_title, True),
+            (self.h1, False),
+        )
+        h1_key = line_key(self.h1) if self.h1 else ""
+        for value, loose in candidates:
+            if value:
+                # "<h1> | Site", "Site: <h1> - Section": the <h1> is the title without decoration.
+                if (
+                    loose
+                    and len(h1_key) >= rules.MIN_HEADLINE_KEY_CHARS
+                    and h1_key in line_key(value)
+                    and len(h1_key) * 2 >= len(line_key(value))
+                ):
+                    return str(self.h1)
+                title = _strip_site(value, site, loose=loose)
+                # JSON-LD headlines are sometimes cut at 110 characters: prefer the full <h1>.
+                if (
+                    self.h1
+                    and len(self.h1) > len(title)
+                    and self.h1.startswith(title.rstrip("…. "))
+                ):
+                    return self.h1
+                return title
+        return ""
+
+    def site_name(self) -> str | None:
+        return self.first(("og:site_name", "application-name")) or _ld_str(self.publisher, "name")
+
+    def description(self) -> str | None:
+        return self.first(rules.DESCRIPTION_META) or _ld_str(self.article, "description")
+
+    def canonical(self) -> str | None:
+        for link in self.tree.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+                return str(link.get("href"))
+        return self.first(("og:url",))
+
+    def declared_language(self) -> str | None:
+        html_el = self.tree if self.tree.tag == "html" else self.tree.getroottree().getroot()
+        return (
+            html_el.get("lang")
+            or html_el.get("{http://www.w3.org/XML/1998/namespace}lang")
+            or self.first(rules.LANGUAGE_META)
+            or _ld_str(self.article, "inLanguage")
+        )
+
+    def header_texts(self) -> list[str]:
+        """Short texts right after the headline (<h1>, else the element holding the title)."""
+        if self._header is not None:
+            return self._header
+        self._header = []
+        title_key = line_key(self.h1 or self.title())
+        if not title_key:
+            return self._header
+        seen = 0
+        found = False
+        for el in self.tree.iter():
+            if not isinstance(el.tag, str) or el.tag in SKIP_TEXT_TAGS:
+                continue
+            if not found:
+                own = line_key(el.text or "")
+                found = bool(own) and own == title_key
+                continue
+            seen += 1
+            if seen > rules.HEADER_SCAN_ELEMENTS:
+                break
+            for text in (el.text, el.tail):
+                text = " ".join((text or "").split())
+                if text:
+                    self._header.append(text)
+            if len(el) and len(el) <= 3:
+                whole = " ".join(el.text_content().split())
+                if whole and len(whole) <= rules.MAX_BYLINE_CHARS:
+                    self._header.append(whole)
+        return self._header
+
+    def byline(self) -> list[str]:
+        for text in self.header_texts():
+            if len(text) > rules.MAX_BYLINE_CHARS:
+                continue
+            date = find_text_date(text)
+            if date is not None:
+                text = (text[: date.start()] + " " + text[date.end() :]).strip()
+            if text and rules.BYLINE_RE.search(text):
+                names = _clean_authors([text])
+                if names:
+                    return names
+        return []
+
+    def text_date(self) -> datetime | None:
+        for text in self.header_texts():
+            if len(text) <= rules.MAX_BYLINE_CHARS * 2:
+                parsed = parse_text_date(text)
+                if parsed is not None:
+                    return parsed
+        return None
+
+    def published(self) -> datetime | None:
+        return self._published
+
+    def modified(self) -> datetime | None:
+        return self._modified
+
+    def _date(
+        self, ld_value: str | None, meta_keys: tuple[str, ...], *, pubdate: bool
+    ) -> datetime | None:
+        """JSON-LD → <meta> → <time> → URL → htmldate (the last three for the publication date)."""
+        candidates: list[str | None] = [ld_value, *(self.first((k,)) for k in meta_keys)]
+        if pubdate:
+            candidates.extend(self._time_values())
+        found = None
+        for value in candidates:
+            parsed = parse_datetime(value) if value else None
+            if parsed is None:
+                continue
+            if parsed.tzinfo is not None:
+                self.offsets.append(parsed.tzinfo)
+            if found is None:
+                found = parsed
+        if found is not None or not pubdate:
+            return found
+        # A date written under the headline has the time; the URL's date only the day.
+        url_date = None
+        match = rules.URL_DATE_RE.search(self.url)
+        if match:
+            with contextlib.suppress(ValueError):  # "/2024/02/30/" is not a date
+                url_date = datetime(int(match[1]), int(match[2]), int(match[3]))
+        text_date = self.text_date()
+        if text_date is not None and (url_date is None or text_date.date() == url_date.date()):
+            return text_date
+        if url_date is not None:
+            return url_date
+        found_str = find_date(
+            self.tree, url=self.url or None, extensive_search=False, original_date=True
+        )
+        return parse_datetime(found_str) if found_str else None
+
+    def _time_values(self) -> Iterator[str | None]:
+        times = [t for t in self.tree.iter("time") if t.get("datetime")]
+        # itemprop/pubdate first, then the first <time> inside <article>, then the first at all.
+        for t in times:
+            if t.get("itemprop") == "datePublished" or t.get("pubdate") is not None:
+                yield t.get("datetime")
+        for t in times:
+            if any(a.tag == "article" for a in t.iterancestors()):
+                yield t.get("datetime")
+                break
+        if times:
+            yield times[0].get("datetime")
+
+    def authors(self) -> tuple[str, ...]:
+        people: list[str] = []
+        orgs: list[str] = []
+        raw = self.article.get("author") if self.article else None
+        for item in raw if isinstance(raw, list) else [raw]:
+            if isinstance(item, str):
+                people.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                (orgs if "Organization" in "".join(_types(item)) else people).append(item["name"])
+        # People in JSON-LD, then <meta> authors, then the byline in the page, then organizations.
+        names = _clean_authors(people)
+        if not names:
+            meta_author = self.first(rules.AUTHOR_META)
+            if meta_author and not meta_author.startswith("http"):
+                names = _clean_authors([meta_author])
+        if not names:
+            names = self.byline()
+        if not names:
+            names = _clean_authors([_trafilatura_author(self.tree) or ""])
+        if not names:
+            names = _clean_authors(orgs)
+        return tuple(names)
+
+    def section(self) -> str | None:
+        value = self.article.get("articleSection") if self.article else None
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str)), None)
+        return (value if isinstance(value, str) and value.strip() else None) or self.first(
+            rules.SECTION_META
+        )
+
+    def tags(self) -> tuple[str, ...]:
+        value = self.article.get("keywords") if self.article else None
+        items: list[str] = []
+        if isinstance(value, list):
+            items = [v for v in value if isinstance(v, str)]
+        elif isinstance(value, str):
+            items = value.split(",")
+        if not items:
+            for key in rules.TAGS_META:
+                for v in self.meta.get(key, []):
+                    items.extend(v.split(","))
+                if items:
+                    break
+        return tuple(dict.fromkeys(t.strip() for t in items if t.strip()))
+
+    def image(self) -> str | None:
+        value = self.first(("og:image", "twitter:image"))
+        if value:
+            return value
+        image = self.article.get("image") if self.article else None
+        if isinstance(image, list):
+            image = image[0] if image else None
+        if isinstance(image, dict):
+            image = image.get("url")
+        return image if isinstance(image, str) else None
+
+    def article_body(self) -> str | None:
+        body = _ld_str(self.article, "articleBody")
+        if not body:
+            return None
+        if "<" in body:
+            fragment = load_html(f"<html><body><div>{body}</div></body></html>")
+            body = "\n".join(fragment.itertext()) if fragment is not None else body
+        return body
+
+
+def _jsonld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        raw = script.text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            LOGGER.debug("invalid JSON-LD skipped")
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@type" in item:
+                    yield item
+                for key in ("@graph", "mainEntity", "itemListElement"):
+                    if isinstance(item.get(key), list | dict):
+                        stack.append(item[key])
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    value = node.get("@type")
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _ld_str(node: dict[str, Any] | None, key: str) -> str | None:
+    if not node:
+        return None
+    value = node.get(key)
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    if isinstance(value, str) and value.strip():
+        return (
+            " ".join(html_lib.unescape(value).split())
+            if key != "articleBody"
+            else html_lib.unescape(value)
+        )
+    return None
+
+
+def _text_of(el: HtmlElement | None) -> str | None:
+    if el is None:
+        return None
+    text = " ".join(el.text_content().split())
+    return text or None
+
+
+def _strip_site(title: str, site: str | None, *, loose: bool) -> str:
+    """Drop a trailing (or leading) " | Site name"; ``loose`` also drops any short trailing part."""
+    for sep in _SITE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, _, tail = title.rpartition(sep)
+        if (site and line_key(tail) == line_key(site)) or (
+            loose and len(tail) <= 30 and len(head) > 2 * len(tail)
+        ):
+            return head.strip()
+        first, _, rest = title.partition(sep)
+        if site and line_key(first) == line_key(site):
+            return rest.strip()
+    return title
+
+
+def _clean_authors(values: Iterable[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        value = " ".join(html_lib.unescape(value).split())
+        value = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", value))
+        for part in rules.AUTHOR_SPLIT_RE.split(value):
+            for name in _split_nakaguro(part):
+                name = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", name)).strip(
+                    " .·-"
+                )
+                if (
+                    LETTER_RE.search(name)
+                    and not rules.AUTHOR_DROP_RE.match(name)
+                    and len(name) <= rules.MAX_AUTHOR_CHARS
+                    and "http" not in name
+                    and name not in names
+                ):
+                    names.append(name)
+    return names
+
+
+def _split_nakaguro(part: str) -> list[str]:
+    """Split "山田太郎・佐藤花子" (Han-only names), keep "ジャレッド・クシュナー" (one name)."""
+    pieces = [p.strip() for p in re.split("[・･]", part)]
+    if len(pieces) > 1 and all(
+        2 <= len(p) <= 5 and HAN_RE.fullmatch(p[0]) and not KANA_RE.search(p) for p in pieces
+    ):
+        return pieces
+    return [part]
+
+
+def canonical_url(candidate: str | None, url: str, allowed_domains: tuple[str, ...]) -> str:
+    """``candidate`` (the page's canonical link) made absolute, or ``url`` when it is missing, not
+    http(s), or outside ``allowed_domains``."""
+    if not candidate:
+        return url
+    absolute = urljoin(url, candidate.strip())
+    parts = urlsplit(absolute)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return url
+    if allowed_domains and not any(host == d or host.endswith("." + d) for d in allowed_domains):
+        return url
+    return absolute
