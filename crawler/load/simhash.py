@@ -1,9 +1,10 @@
 """64-bit SimHash of an article body, for near-duplicate detection (syndicated copies).
 
 Tokens are words, except in Chinese, Japanese (kana and kanji) and Korean Hanja, where every
-character is a token (no spaces to split on); shingles are 3 consecutive tokens. Bodies that
-differ by a sentence or a byline land a few bits apart, unrelated ones about 32 bits apart. The
-value is returned as a signed 64-bit integer (PostgreSQL bigint).
+character is a token (no spaces to split on: :func:`crawler.extract.text.word_tokens`); shingles
+are 3 consecutive tokens. Bodies that differ by a sentence or a byline land a few bits apart,
+unrelated ones about 32 bits apart. The value is returned as a signed 64-bit integer (PostgreSQL
+bigint).
 
 Version 2 (:data:`VERSION`) hashes every distinct *token* once with BLAKE2b into three 64-bit
 values, one per position in a shingle, and a shingle's hash is the XOR of its tokens' values for
@@ -18,16 +19,13 @@ the stored ones, and ``newsflow db migrate`` recomputes them from the stored bod
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from array import array
 
+from crawler.extract.text import word_tokens
+
 VERSION = 2  # of the fingerprint's definition; see the module docstring before changing it
 SHINGLE = 3  # tokens per shingle
-_TOKEN_RE = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # one CJK character = one token
-    r"|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"  # a run of other word characters
-)
 _PERSON = b"newsflow-sh2"  # BLAKE2b personalisation: these hashes are ours alone
 # token -> its three 64-bit position hashes (24 bytes). Bounded, and emptied when full: news
 # vocabulary is Zipfian, so a worker's few thousand common words are found again at once.
@@ -36,8 +34,8 @@ _MAX_CACHED_TOKENS = 50_000
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, CJK characters one by one."""
-    return _TOKEN_RE.findall(unicodedata.normalize("NFKC", text).lower())
+    """Lower-cased word tokens, Han and kana characters one by one."""
+    return word_tokens(unicodedata.normalize("NFKC", text).lower())
 
 
 def _token_hashes(token: str) -> bytes:

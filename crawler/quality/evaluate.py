@@ -8,10 +8,12 @@ name of its folder (``pages/ja/x.html`` → ``ja``). Two JSON schemas are read:
 - the shared dev corpus (``url, language, title, body, authors, published``, built from Fundus);
   ``published_at`` and ``without`` (golden fixture pages) are accepted as aliases.
 
-Body tokens: every CJK character (Han, kana, hangul) is one token, the rest is lowercased and split
-into ``\\w+`` words, exactly as ``shared/corpus/tools/score.py``. Scores are per page, then
-averaged per group and over all pages (macro). Metadata rates count only pages labelled with that
-field; "date" compares the day in the gold time's own zone. A rejected article scores 0.
+Body tokens are the extractor's units (:func:`crawler.extract.text.units`): every CJK character
+(Han, kana, hangul) is one token, the rest is lowercased and split into ``\\w+`` words, as in
+``shared/corpus/tools/score.py``, whose ranges miss the Hangul compatibility jamo (U+3130–318F,
+one token each here). Scores are per page, then averaged per group and over all pages (macro).
+Metadata rates count only pages labelled with that field; "date" compares the day in the gold
+time's own zone. A rejected article scores 0.
 
 Peers for ``--compare`` (optional, ``uv sync --group compare``): trafilatura's defaults,
 newspaper4k, readability-lxml, news-please. Peers that take text instead of bytes get the page
@@ -31,10 +33,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.extract.text import units
+
 LOGGER = logging.getLogger(__name__)
 
-_CJK = "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 PEERS = ("trafilatura", "newspaper4k", "readability", "news-please")
 
 
@@ -145,7 +147,7 @@ def load_corpus(root: Path) -> list[Case]:
 
 def tokens(text: str) -> collections.Counter[str]:
     """Bag of tokens: one per CJK character, one per other lowercased word."""
-    return collections.Counter(_TOKEN_RE.findall(text.lower()))
+    return collections.Counter(units(text.lower()))
 
 
 def prf(predicted: str, gold: str) -> tuple[float, float, float]:
