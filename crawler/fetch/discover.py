@@ -18,6 +18,8 @@ import lxml.etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
+from crawler.extract.dates import parse_datetime
+
 LOGGER = logging.getLogger(__name__)
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed sitemap
@@ -41,22 +43,6 @@ class Candidate:
 
     url: str
     lastmod: datetime | None = None
-
-
-def _parse_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    text = text.strip()
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def maybe_gunzip(body: bytes) -> bytes:
@@ -86,7 +72,7 @@ def sitemap_entries(
         loc = entry.get("loc", "").strip()
         if not loc:
             continue
-        date = news_dates.get(loc) or _parse_date(entry.get("lastmod"))
+        date = news_dates.get(loc) or parse_datetime(entry.get("lastmod"))
         out.append(Candidate(loc, date))
     return sitemap.type, out  # type: ignore[return-value]
 
@@ -107,7 +93,7 @@ def _news_publication_dates(body: bytes) -> dict[str, datetime]:
     for url in root.iterfind("{*}url"):
         loc = url.findtext("{*}loc")
         pub = url.findtext("{*}news/{*}publication_date")
-        parsed = _parse_date(pub)
+        parsed = parse_datetime(pub)
         if loc and parsed:
             dates[loc.strip()] = parsed
     return dates
@@ -161,7 +147,7 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
                 guid = item.find("{*}guid")
                 if guid is not None and (guid.get("isPermaLink", "true") != "false"):
                     link = (guid.text or "").strip()
-            date = _parse_date(item.findtext("{*}pubDate") or item.findtext("{*}date"))
+            date = parse_datetime(item.findtext("{*}pubDate") or item.findtext("{*}date"))
             if link:
                 out.append(Candidate(urljoin(base_url, link), date))
         return out
@@ -172,7 +158,7 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
                 if link_element.get("rel", "alternate") == "alternate" and link_element.get("href"):
                     href = link_element.get("href")
                     break
-            date = _parse_date(entry.findtext("{*}published") or entry.findtext("{*}updated"))
+            date = parse_datetime(entry.findtext("{*}published") or entry.findtext("{*}updated"))
             if href:
                 out.append(Candidate(urljoin(base_url, href), date))
         return out

@@ -33,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.extract.dates import parse_datetime
 from crawler.extract.text import units
 
 LOGGER = logging.getLogger(__name__)
@@ -360,12 +361,7 @@ def _text(html: bytes) -> str:
 def _parse_date(value: object) -> datetime | date | None:
     if isinstance(value, datetime | date):
         return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
+    return parse_datetime(value) if isinstance(value, str) else None
 
 
 def _authors(value: object) -> tuple[str, ...]:
