@@ -1,7 +1,8 @@
 """Extraction rules as data: boilerplate tokens and headings, metadata precedence, thresholds.
 
 Everything here is compiled once at import. Within a tuple, order is priority (first match wins
-where it matters, and the comment says so). ``extract.py`` holds the logic; change behaviour here.
+where it matters, and the comment says so). The modules of ``crawler.extract`` hold the logic;
+change behaviour here.
 """
 
 from __future__ import annotations
