@@ -51,6 +51,12 @@ def test_tokens_count_cjk_characters_and_other_words() -> None:
     }
 
 
+def test_tokens_count_hangul_compatibility_jamo_one_by_one() -> None:
+    # U+3130-318F, missing from shared/corpus/tools/score.py's ranges: one token each, as in the
+    # extractor's units, not glued to the word next to them
+    assert tokens("ㅋㅋ okㅎ") == {"ㅋ": 2, "ok": 1, "ㅎ": 1}
+
+
 def test_prf_is_bag_of_tokens() -> None:
     assert prf("a b c", "a b c") == (1.0, 1.0, 1.0)
     precision, recall, f1 = prf("a b x y", "a b")
