@@ -100,7 +100,7 @@ def migrate(url: str) -> list[str]:
 
 
 def fill_missing_fingerprints(conn: psycopg2.extensions.connection, batch: int = 1000) -> int:
-    """The data step of migrations that change the SimHash definition (``crawler/simhash.py``,
+    """The data step of migrations that change the SimHash definition (``crawler/load/simhash.py``,
     first 0009): compute the fingerprint of every stored article that has none, from its body.
     Commits per batch, so an interrupted run resumes where it stopped; returns how many were set
     (a body without a single word has none and is looked at again by the next migrate, cheaply)."""

@@ -380,6 +380,8 @@ def _trafilatura() -> Extractor:
         doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
         if doc is None:
             return Prediction(rejected=True)
+        if isinstance(doc, dict):  # only with as_dict=True, which is not asked for
+            raise TypeError("trafilatura.bare_extraction returned a dict")
         body = "\n".join(t for t in (doc.text, doc.comments) if t)
         return Prediction(
             body=body,
