@@ -11,13 +11,14 @@ export UV_COMPILE_BYTECODE := 1
 export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup run demo test lint bench eval airflow airflow-stop ui-screenshot db-url clean
+.PHONY: help setup run demo test lint typecheck bench eval airflow airflow-stop ui-screenshot db-url clean
 
 help:
 	@echo "make run       crawl every source in the default sources file into PostgreSQL"
 	@echo "make demo      the same against the bundled demo site on 127.0.0.1 (offline)"
 	@echo "make test      the whole test suite"
 	@echo "make lint      ruff"
+	@echo "make typecheck mypy --strict on crawler/"
 	@echo "make eval      extraction quality on tests/corpus (F1, leaks, metadata, ms/page)"
 	@echo "make airflow   Airflow 3 locally: UI on http://127.0.0.1:8080 (make airflow-stop)"
 	@echo "make ui-screenshot  PNG of news_ingest's grid view (own Airflow on :8081, demo site)"
@@ -51,6 +52,9 @@ test: setup
 lint: setup
 	$(RUN) ruff check crawler dags tests tools benchmarks
 	$(RUN) ruff format --check crawler dags tests tools benchmarks
+
+typecheck: setup
+	$(RUN) mypy
 
 # Extraction quality on the in-repo corpus; `newsflow eval DIR --compare` adds the peers
 # (after `uv sync --group compare`).
