@@ -180,16 +180,38 @@ def cmd_db(args: argparse.Namespace, config: Config) -> int:
             print(f"{state:8} {name}")
     elif args.db_command == "roles":
         migrate(url)  # the roles are created by a migration
+        if args.prompt:
+            config = _prompt_passwords(config)
         changed = set_role_passwords(url, config)
         for role, done in changed.items():
             print(f"{role}: {'LOGIN, password set' if done else 'unchanged (no password given)'}")
         if not any(changed.values()):
             print(
-                "set NEWSFLOW_READER_PASSWORD and/or NEWSFLOW_WRITER_PASSWORD to enable login",
+                "no password given: use --prompt, or NEWSFLOW_READER_PASSWORD_FILE and/or"
+                " NEWSFLOW_WRITER_PASSWORD_FILE",
                 file=sys.stderr,
             )
             return 1
     return 0
+
+
+def _prompt_passwords(config: Config) -> Config:
+    """Ask for each role's password on the terminal (empty: leave the role as it is)."""
+    import getpass
+    from dataclasses import replace
+
+    if not sys.stdin.isatty():
+        raise NewsflowError("--prompt needs a terminal; give password files instead")
+
+    def ask(role: str) -> str | None:
+        first = getpass.getpass(f"password for {role} (empty: unchanged): ")
+        if first and getpass.getpass("again: ") != first:
+            raise NewsflowError(f"the two passwords for {role} differ")
+        return first or None
+
+    return replace(
+        config, reader_password=ask("newsflow_reader"), writer_password=ask("newsflow_writer")
+    )
 
 
 # extract ---------------------------------------------------------------------------------------
@@ -305,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="database: migrate, url, status, stop, roles (LOGIN + passwords from the environment)",
     )
     db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles"))
+    db.add_argument(
+        "--prompt",
+        action="store_true",
+        help="roles: ask for the passwords on the terminal (never on the command line)",
+    )
     db.set_defaults(func=cmd_db)
 
     rx = sub.add_parser(
@@ -339,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     args = build_parser().parse_args(argv)
     _setup_logging(logging.DEBUG if args.verbose else logging.INFO)
-    config = load_config()
     try:
+        config = load_config()
         return int(args.func(args, config))
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)

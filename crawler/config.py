@@ -7,8 +7,10 @@
 | ``NEWSFLOW_SOURCES`` | the packaged ``crawler/sources.yaml`` | sources file used when ``--sources`` is not given |
 | ``NEWSFLOW_CONTACT_URL`` | the project's homepage | contact URL sent in the User-Agent |
 | ``NEWSFLOW_EXTRACT_WORKERS`` | number of CPUs | processes extracting articles during a load |
-| ``NEWSFLOW_READER_PASSWORD`` | unset: ``newsflow_reader`` stays unable to log in | password ``newsflow db roles`` gives the read-only consumer role |
-| ``NEWSFLOW_WRITER_PASSWORD`` | unset: ``newsflow_writer`` stays unable to log in | password ``newsflow db roles`` gives the pipeline's role |
+| ``NEWSFLOW_READER_PASSWORD_FILE`` | unset | file holding the password ``newsflow db roles`` gives the read-only consumer role (a Docker or Kubernetes secret) |
+| ``NEWSFLOW_WRITER_PASSWORD_FILE`` | unset | file holding the password ``newsflow db roles`` gives the pipeline's role |
+| ``NEWSFLOW_READER_PASSWORD`` | unset: ``newsflow_reader`` stays unable to log in | the reader's password itself, where no file is given |
+| ``NEWSFLOW_WRITER_PASSWORD`` | unset: ``newsflow_writer`` stays unable to log in | the writer's password itself, where no file is given |
 | ``NEWSFLOW_ALERT_WEBHOOK`` | unset: failures are only logged | URL that Airflow task failures are POSTed to (JSON) |
 | ``NEWSFLOW_RAW_HTML_RETENTION_DAYS`` | 90 | ``news_maintenance`` drops stored HTML of processed pages fetched longer ago |
 | ``NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS`` | 30 | ``news_maintenance`` deletes fetch errors last tried longer ago |
@@ -17,8 +19,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from crawler.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCES = PACKAGE_DIR / "sources.yaml"
@@ -59,9 +64,26 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> Con
         sources_path=Path(env.get("NEWSFLOW_SOURCES") or DEFAULT_SOURCES),
         contact_url=env.get("NEWSFLOW_CONTACT_URL") or DEFAULT_CONTACT_URL,
         extract_workers=max(1, int(workers)) if workers else max(1, os.cpu_count() or 1),
-        reader_password=env.get("NEWSFLOW_READER_PASSWORD") or None,
-        writer_password=env.get("NEWSFLOW_WRITER_PASSWORD") or None,
+        reader_password=_secret(env, "NEWSFLOW_READER_PASSWORD"),
+        writer_password=_secret(env, "NEWSFLOW_WRITER_PASSWORD"),
         alert_webhook=env.get("NEWSFLOW_ALERT_WEBHOOK") or None,
         raw_html_retention_days=int(env.get("NEWSFLOW_RAW_HTML_RETENTION_DAYS") or 90),
         fetch_errors_retention_days=int(env.get("NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS") or 30),
     )
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """``$NAME_FILE``'s content (one trailing newline dropped), else ``$NAME``, else None.
+
+    A file keeps the secret out of the process list, the shell history and ``docker inspect``.
+    """
+    path = env.get(f"{name}_FILE")
+    if path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").removesuffix("\n")
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+        if not value:
+            raise ConfigError(f"{name}_FILE: {path} is empty")
+        return value
+    return env.get(name) or None

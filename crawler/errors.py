@@ -7,6 +7,10 @@ class NewsflowError(Exception):
     """Base class of every error newsflow raises on purpose."""
 
 
+class ConfigError(NewsflowError):
+    """Raised by ``config.load_config`` when the environment names something unusable."""
+
+
 class SourceConfigError(NewsflowError):
     """Raised by ``sources.load_sources`` when the sources file is malformed; names source and key."""
 

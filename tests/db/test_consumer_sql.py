@@ -636,8 +636,10 @@ def test_writer_login_runs_the_pipelines_migration_check(db: str) -> None:
             cur.execute("ALTER ROLE newsflow_writer NOLOGIN PASSWORD NULL")
 
 
-def test_db_roles_gives_login_and_a_scram_password_never_printed(db: str) -> None:
+def test_db_roles_gives_login_and_a_scram_password_never_printed(db: str, tmp_path: Path) -> None:
     password = f"pw-{uuid.uuid4().hex}"
+    secret = tmp_path / "reader_password"
+    secret.write_text(password + "\n")  # as `echo … > file` and Docker secrets leave it
     reader_url = _as_login(db, "newsflow_reader", password)
     try:
         # NOLOGIN (trust servers say so; password servers: no password to match).
@@ -646,9 +648,9 @@ def test_db_roles_gives_login_and_a_scram_password_never_printed(db: str) -> Non
         proc = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "db", "roles"],
             env={
-                **{k: v for k, v in os.environ.items() if k != "NEWSFLOW_WRITER_PASSWORD"},
+                **{k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_WRITER")},
                 "DATABASE_URL": db,
-                "NEWSFLOW_READER_PASSWORD": password,
+                "NEWSFLOW_READER_PASSWORD_FILE": str(secret),
             },
             capture_output=True,
             text=True,
@@ -685,3 +687,69 @@ def test_db_roles_without_passwords_changes_nothing(db: str) -> None:
         "newsflow_writer": False,
     }
     assert "secret-value" not in repr(replace(config, reader_password="secret-value"))
+
+
+def _roles_cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", "db", "roles", *args]
+
+
+def test_db_roles_prompts_for_passwords_on_a_terminal(db: str) -> None:
+    """`--prompt` reads each password on the terminal, twice, without echo; empty leaves a role."""
+    import fcntl
+    import pty
+    import termios
+
+    password = f"pw-{uuid.uuid4().hex}"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        _roles_cli("--prompt"),
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "DATABASE_URL": db},
+        start_new_session=True,
+        # The terminal becomes the child's controlling terminal, as in a login shell.
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(slave)
+    screen = b""
+    try:
+        for answer in (password, password, ""):
+            while not screen.rstrip().endswith(b":"):
+                screen += os.read(master, 1024)
+            os.write(master, answer.encode() + b"\n")
+            screen = b""
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    try:
+        assert proc.returncode == 0, err
+        assert "newsflow_reader: LOGIN, password set" in out.decode()
+        assert "newsflow_writer: unchanged" in out.decode()
+        (stored,) = query_rows(
+            db, "SELECT rolpassword FROM pg_authid WHERE rolname = 'newsflow_reader'"
+        )[0]
+        assert stored.startswith("SCRAM-SHA-256$")
+    finally:
+        with crawler_db.transaction(db) as conn, conn.cursor() as cur:
+            cur.execute("ALTER ROLE newsflow_reader NOLOGIN PASSWORD NULL")
+
+
+def test_db_roles_refuses_an_unreadable_password_file(db: str, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        _roles_cli(),
+        env={
+            **os.environ,
+            "DATABASE_URL": db,
+            "NEWSFLOW_WRITER_PASSWORD_FILE": str(tmp_path / "missing"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "NEWSFLOW_WRITER_PASSWORD_FILE: cannot read" in proc.stderr
+    assert "Traceback" not in proc.stderr
