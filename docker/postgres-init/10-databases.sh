@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs once, when the postgres container starts on an empty volume: creates the Airflow metadata
 # database and the news database, each owned by its own login role. The news role may create
-# roles: migration 0004 creates the NOLOGIN roles newsflow_reader and newsflow_writer.
+# roles: migration 0004 creates the NOLOGIN roles newsflow_reader and newsflow_writer. PUBLIC may
+# connect to neither database (PostgreSQL's default lets every role connect to every database).
 # Names and passwords come from the environment (docker/.env); psql quotes them (%I, %L).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ create() {  # role password database extra-role-options
         -v role="$1" -v password="$2" -v db="$3" -v options="$4" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN %s PASSWORD %L', :'role', :'options', :'password') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') \gexec
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'db') \gexec
 SQL
 }
 

@@ -254,6 +254,12 @@ def test_postgres_init_script_creates_both_databases(
                 (f"af_{tag}", f"news_{tag}"),
             )
             assert cur.fetchall() == [(f"af_{tag}", f"af_{tag}"), (f"news_{tag}", f"news_{tag}")]
+            cur.execute(
+                "SELECT datname FROM pg_database WHERE datname IN (%s, %s)"
+                " AND has_database_privilege('public', datname, 'CONNECT')",
+                (f"af_{tag}", f"news_{tag}"),
+            )
+            assert cur.fetchall() == [], "every role may connect to these databases"
         # The news role (no superuser) can apply every migration to its database.
         host = socket_server["PGHOST"]
         applied = migrate(f"postgresql://news_{tag}@/news_{tag}?host={host}")
