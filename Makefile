@@ -11,12 +11,13 @@ export UV_COMPILE_BYTECODE := 1
 export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup run demo test lint typecheck bench eval airflow airflow-stop ui-screenshot db-url clean
+.PHONY: help setup run demo test test-fast lint typecheck bench eval airflow airflow-stop ui-screenshot db-url clean
 
 help:
 	@echo "make run       crawl every source in the default sources file into PostgreSQL"
 	@echo "make demo      the same against the bundled demo site on 127.0.0.1 (offline)"
 	@echo "make test      the whole test suite"
+	@echo "make test-fast the suite without the slow tests (live Airflow, browser, Docker)"
 	@echo "make lint      ruff"
 	@echo "make typecheck mypy --strict on crawler/"
 	@echo "make eval      extraction quality on tests/corpus (F1, leaks, metadata, ms/page)"
@@ -48,6 +49,9 @@ demo: setup
 
 test: setup
 	$(RUN) pytest
+
+test-fast: setup
+	$(RUN) pytest -m "not slow"
 
 lint: setup
 	$(RUN) ruff check crawler dags tests tools benchmarks

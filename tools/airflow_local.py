@@ -28,7 +28,7 @@ The DAG is paused at creation (Airflow's default): unpause it in the UI or with
 REST API if it is missing (an existing pool, perhaps resized by an operator, is left alone).
 
 **Other instances.** :func:`start` takes another :class:`Layout` (``AIRFLOW_HOME``), port,
-metadata database URL and extra environment: the live test (``tests/dags/test_airflow_live.py``)
+metadata database URL and extra environment: the live test (``tests/e2e/test_airflow_live.py``)
 and ``python -m tools.ui_screenshot`` run their own instance beside the one of ``make airflow``.
 The REST helpers below (:func:`trigger_dag_run`, :func:`wait_dag_run`, …) drive any of them.
 """

@@ -1,4 +1,4 @@
-"""Airflow for real: api-server, scheduler, dag-processor and triggerer on 127.0.0.1.
+"""Airflow for real: api-server, scheduler, dag-processor and triggerer on 127.0.0.1 (slow).
 
 The components run as separate processes (``tools.airflow_local``, as ``make airflow`` starts
 them) with their metadata and news data in two fresh databases of the test PostgreSQL. Unpausing
@@ -41,6 +41,8 @@ from tools.ui_screenshot import dump_dom, find_chromium
 
 DEMO_SOURCE = DEMO_SOURCE_NAME  # "demo-daily"
 MAPPED_TASKS = ("source.crawl", "source.load", "source.check")
+
+pytestmark = pytest.mark.slow
 
 
 def _processes_of(marker: str) -> list[int]:
