@@ -1,14 +1,21 @@
-"""Run Airflow locally for newsflow: ``python -m tools.airflow_local [--stop | --status]``.
+"""Local Airflow for newsflow: ``python -m tools.airflow_local [--stop | --status | --foreground]``.
 
-Starts the Airflow components (api-server, scheduler, dag-processor, triggerer) as background
-processes, each with a pid file and a log file, waits until the API reports healthy and the
-``news_ingest`` DAG is parsed, prints the UI URL, and returns. ``--stop`` stops them (SIGTERM, then
-SIGKILL after a grace period); ``--foreground`` keeps them running until Ctrl-C.
+`honcho <https://honcho.readthedocs.io>`_ runs the Airflow components (api-server, dag-processor,
+triggerer, scheduler) from a Procfile written into the Airflow home: one background ``honcho``
+process per instance, with one pid file. This module prepares the environment, migrates the
+metadata database, starts honcho, waits until the API reports healthy and the ``news_ingest`` DAG
+is parsed, creates the crawl pool, prints the UI URL and returns. ``--stop`` sends SIGTERM to
+honcho, which stops every component (SIGTERM to each one's process group, SIGKILL 5 s after the
+first one exited); SIGKILL after a grace period if honcho itself is still alive.
+``--foreground`` prints honcho's output to the terminal instead and stops it on Ctrl-C.
 
-Layout under ``$NEWSFLOW_HOME/airflow`` (``NEWSFLOW_HOME`` defaults to ``./.newsflow``):
+Layout under ``$NEWSFLOW_HOME/airflow`` (``NEWSFLOW_HOME`` defaults to ``./.newsflow``), private
+to the user (directories 0700, files 0600: the processes run with umask 077):
 
-- ``airflow.cfg``, ``logs/`` — Airflow's own; ``run/<component>.pid`` and ``run/<component>.log``;
-- ``jwt_secret`` and ``fernet_key`` — generated once, shared by all components (mode 0600).
+- ``airflow.cfg``, ``logs/`` — Airflow's own; ``Procfile`` — honcho's, rewritten at each start;
+- ``run/honcho.pid``; ``run/honcho.log`` — every component's output, one line each, prefixed with
+  the time and the component's name (``12:00:01 scheduler.1 | ...``); ``run/db-migrate.log``;
+- ``jwt_secret`` and ``fernet_key`` — generated once, shared by all components.
 
 Metadata database: the ``airflow`` database of the embedded PostgreSQL in ``$NEWSFLOW_HOME/pgdata``
 (the pipeline's server). The ``news_db`` connection points at ``DATABASE_URL`` if set, else the
@@ -41,6 +48,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -50,7 +58,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from crawler.config import Config, load_config
 from crawler.tasks.connections import airflow_conn_uri, sqlalchemy_url
@@ -61,10 +69,14 @@ LOGGER = logging.getLogger(__name__)
 REPO_DIR = Path(__file__).resolve().parent.parent
 DAGS_DIR = REPO_DIR / "dags"
 DAG_ID = "news_ingest"
-# Started in this order, stopped in reverse: the scheduler stops before the API its tasks use.
-COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")
-_START_TIMEOUT = 180.0  # seconds until healthy and the DAG parsed (about 30 s on 2 cores)
-_STOP_GRACE = 30.0  # seconds between SIGTERM and SIGKILL
+COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")  # the Procfile's entries
+_START_TIMEOUT = 180.0  # seconds until healthy and the DAG parsed (about 20 s on 2 cores)
+# Between SIGTERM and SIGKILL to honcho. honcho SIGKILLs what is left of the components 5 s after
+# the first one exited, and exits 5-8 s after SIGTERM; it waits forever only when a process outside
+# the components' process groups holds one's output open: the child of a task still running
+# (measured with a task running `sleep`). That process is stopped after honcho (_terminate_strays).
+_STOP_GRACE = 15.0
+_UMASK = 0o077  # the password file, logs and task logs: readable by their user only
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +89,19 @@ class Layout:
     def run_dir(self) -> Path:
         return self.home / "run"
 
-    def pid_file(self, component: str) -> Path:
-        return self.run_dir / f"{component}.pid"
+    @property
+    def procfile(self) -> Path:
+        return self.home / "Procfile"
 
-    def log_file(self, component: str) -> Path:
-        return self.run_dir / f"{component}.log"
+    @property
+    def pid_file(self) -> Path:
+        """honcho's pid."""
+        return self.run_dir / "honcho.pid"
+
+    @property
+    def log_file(self) -> Path:
+        """honcho's output: every component's, each line prefixed with its name."""
+        return self.run_dir / "honcho.log"
 
     @property
     def password_file(self) -> Path:
@@ -91,6 +111,17 @@ class Layout:
 def layout(config: Config) -> Layout:
     """The local Airflow's layout for a newsflow config."""
     return Layout(config.home / "airflow")
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` mode 0700, or make it so (homes created by older versions were 0755)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def _open_private(path: Path, flags: int) -> IO[str]:
+    """Open ``path`` for writing, created mode 0600 if missing."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | flags, 0o600), "w", encoding="utf-8")
 
 
 # --- environment ------------------------------------------------------------------------------
@@ -114,7 +145,7 @@ def airflow_env(
     from crawler.db.migrate import migrate
 
     files = files or layout(config)
-    files.home.mkdir(parents=True, exist_ok=True)
+    _private_dir(files.home)
     metadata_url = metadata_url or embedded_database_url(config.pgdata, "airflow")
     news_url = config.database_url or embedded_database_url(config.pgdata)
     migrate(news_url)
@@ -138,6 +169,9 @@ def airflow_env(
             "AIRFLOW__API_AUTH__JWT_SECRET": _secret(files.home / "jwt_secret"),
             "AIRFLOW__CORE__FERNET_KEY": _secret(files.home / "fernet_key", fernet=True),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(files.home / "logs"),
+            # Task logs are chmod-ed to these (defaults 0o775 and 0o664), whatever the umask.
+            "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+            "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
         }
     )
     env.update(extra or {})
@@ -154,8 +188,7 @@ def _secret(path: Path, *, fernet: bool = False) -> str:
         value = Fernet.generate_key().decode("ascii")
     else:
         value = secrets.token_urlsafe(64)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with _open_private(path, os.O_EXCL) as f:
         f.write(value + "\n")
     return value
 
@@ -167,42 +200,85 @@ def _airflow(*args: str) -> list[str]:
     return [sys.executable, "-m", "airflow", *args]
 
 
-def _read_pid(pid_file: Path) -> int | None:
-    """The pid in ``pid_file`` if that process is still an Airflow process, else None."""
+def write_procfile(files: Layout) -> None:
+    """honcho's Procfile: one line per component (``exec``: honcho's child is Airflow, no shell)."""
+    with _open_private(files.procfile, os.O_TRUNC) as f:
+        f.writelines(f"{c}: exec {shlex.join(_airflow(c))}\n" for c in COMPONENTS)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not); reaps it first if it is our child."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
     try:
-        pid = int(pid_file.read_text(encoding="utf-8").strip())
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def running(files: Layout) -> int | None:
+    """The pid of the instance's honcho if it runs, else None."""
+    try:
+        pid = int(files.pid_file.read_text(encoding="utf-8").strip())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if not cmdline:
-            # Empty for a zombie, and also for a moment right after Popen() returns (vfork):
-            # a process just started is alive.
-            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-            return None if state in ("Z", "X") else pid
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError):
         return None
-    return pid if b"airflow" in cmdline else None  # guards against a reused pid
-
-
-def running(files: Layout) -> dict[str, int]:
-    """Components that are running, with their pids."""
-    found = {}
-    for component in COMPONENTS:
-        pid = _read_pid(files.pid_file(component))
-        if pid is not None:
-            found[component] = pid
-    return found
+    # Empty for a moment right after Popen() returns (vfork); else it guards against a reused pid.
+    return pid if _alive(pid) and (not cmdline or b"honcho" in cmdline) else None
 
 
 def migrate_metadata(env: Mapping[str, str], files: Layout) -> None:
     """``airflow db migrate``; its output goes to ``run/db-migrate.log``."""
     log = files.run_dir / "db-migrate.log"
     started = time.monotonic()
-    with log.open("wb") as out:
+    with _open_private(log, os.O_TRUNC) as out:
         code = subprocess.call(
-            _airflow("db", "migrate"), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_DIR
+            _airflow("db", "migrate"),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_DIR,
+            umask=_UMASK,
         )
     if code != 0:
         raise RuntimeError(f"airflow db migrate failed ({code}):\n{_tail(log)}")
     LOGGER.info("metadata database migrated in %.1f s", time.monotonic() - started)
+
+
+def _start_honcho(
+    env: Mapping[str, str], files: Layout, *, foreground: bool
+) -> subprocess.Popen[bytes]:
+    """honcho with the Procfile, its output appended to the log (or to ours in the foreground).
+
+    Its own session: the terminal's Ctrl-C reaches only us, and :func:`stop` stops it.
+    """
+    write_procfile(files)
+    command = [sys.executable, "-m", "honcho", "start", "--no-colour"]
+    command += ["--procfile", str(files.procfile), "--app-root", str(files.home)]
+    with contextlib.ExitStack() as stack:
+        out = (
+            None if foreground else stack.enter_context(_open_private(files.log_file, os.O_APPEND))
+        )
+        honcho = subprocess.Popen(
+            command,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # lines reach the log when written
+            cwd=REPO_DIR,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            umask=_UMASK,
+        )
+    with _open_private(files.pid_file, os.O_TRUNC) as f:
+        f.write(f"{honcho.pid}\n")
+    LOGGER.info(
+        "started honcho (pid %d): %s; output: %s",
+        honcho.pid,
+        ", ".join(COMPONENTS),
+        "below" if foreground else files.log_file,
+    )
+    return honcho
 
 
 def start(
@@ -212,36 +288,28 @@ def start(
     files: Layout | None = None,
     metadata_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    foreground: bool = False,
 ) -> Layout:
-    """Start every component in the background, wait until Airflow is healthy and the DAG parsed,
-    and create the crawl pool if missing. On any failure, what was started is stopped."""
+    """Start the components under honcho, wait until Airflow is healthy and the DAG parsed, and
+    create the crawl pool if missing. On any failure, what was started is stopped.
+
+    With ``foreground``, honcho's output goes to ours instead of the log file (the caller then
+    waits for honcho and calls :func:`stop`).
+    """
     files = files or layout(config)
-    already = running(files)
-    if already:
-        LOGGER.info("already running: %s", ", ".join(f"{c} (pid {p})" for c, p in already.items()))
-        if set(already) == set(COMPONENTS):
-            return files
-        raise RuntimeError("some components are running, some not: run with --stop first")
+    pid = running(files)
+    if pid is not None:
+        LOGGER.info("already running (honcho pid %d)", pid)
+        return files
     started = time.monotonic()
-    files.run_dir.mkdir(parents=True, exist_ok=True)
     env = airflow_env(config, port=port, files=files, metadata_url=metadata_url, extra=extra_env)
+    _private_dir(files.run_dir)
     migrate_metadata(env, files)
-    for component in COMPONENTS:
-        with files.log_file(component).open("ab") as out:
-            proc = subprocess.Popen(
-                _airflow(component),
-                env=env,
-                cwd=REPO_DIR,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stopped as a whole, no orphans
-            )
-        files.pid_file(component).write_text(f"{proc.pid}\n", encoding="utf-8")
-        LOGGER.info("started %s (pid %d), log %s", component, proc.pid, files.log_file(component))
     try:
-        _wait_healthy(files, port)
-        _wait_dag_parsed(files, port)
+        honcho = _start_honcho(env, files, foreground=foreground)
+        log = None if foreground else files.log_file
+        _wait_healthy(honcho, log, port)
+        _wait_dag_parsed(honcho, log, files, port)
         ensure_pool(port, api_token(files, port), CRAWL_POOL, CRAWL_POOL_SLOTS)
     except BaseException:
         stop(config, files=files)
@@ -250,28 +318,34 @@ def start(
     return files
 
 
-def stop(config: Config, *, files: Layout | None = None) -> list[str]:
-    """Stop every running component (SIGTERM, SIGKILL after a grace period); returns their names.
+def stop(config: Config, *, files: Layout | None = None) -> bool:
+    """Stop the instance: SIGTERM to honcho, which stops the components; whether it was running.
 
-    The scheduler goes first, so that it launches no task while the others stop; the others are
-    then stopped together (the triggerer alone takes about 10 s).
+    SIGKILL to honcho's group (honcho and its reader processes) if it outlives the grace period;
+    then :func:`instance_processes` left over are stopped too.
     """
     files = files or layout(config)
-    found = running(files)
-    order = [c for c in reversed(COMPONENTS) if c in found]
-    for batch in (order[:1], order[1:]):
-        _terminate_groups({c: found[c] for c in batch})
+    pid = running(files)
+    if pid is not None:
+        LOGGER.info("stopping honcho (pid %d) and the components", pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_GRACE
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            LOGGER.warning("honcho (pid %d) alive %.0f s after SIGTERM: SIGKILL", pid, _STOP_GRACE)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
     _terminate_strays(files)
-    for component in COMPONENTS:
-        files.pid_file(component).unlink(missing_ok=True)
-    return order
+    files.pid_file.unlink(missing_ok=True)
+    return pid is not None
 
 
 def instance_processes(files: Layout) -> list[int]:
     """Live processes of this instance: those whose environment holds its ``AIRFLOW_HOME``.
 
-    Catches the children that left the components' process groups (``setsid``), which the
-    group signals of :func:`stop` do not reach. Only processes we may read are seen.
+    Only processes we may read are seen.
     """
     marker = f"AIRFLOW_HOME={files.home}".encode() + b"\0"
     found = []
@@ -287,60 +361,27 @@ def instance_processes(files: Layout) -> list[int]:
 
 
 def _terminate_strays(files: Layout) -> None:
-    """SIGTERM, then SIGKILL, what :func:`instance_processes` still finds after the groups."""
+    """SIGTERM, then SIGKILL, the instance's processes still alive once honcho is gone.
+
+    honcho signals each component's process group. Airflow runs every task in a group of its own
+    (``setpgid`` in ``airflow.sdk.execution_time.supervisor``), with the task's children (the
+    crawl child): a task still running when its component is SIGKILLed outlives it. So do the
+    components if honcho itself had to be SIGKILLed.
+    """
     strays = instance_processes(files)
     if not strays:
         return
-    LOGGER.warning(
-        "stopping %d process(es) outside the components' groups: %s", len(strays), strays
-    )
+    LOGGER.warning("stopping %d process(es) left after honcho: %s", len(strays), strays)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in strays:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for pid in strays:
-                _reap(pid)
-            strays = [pid for pid in strays if pid in instance_processes(files)]
-            if not strays:
-                return
+        while strays and time.monotonic() < deadline:
             time.sleep(0.2)
-
-
-def _terminate_groups(pids: Mapping[str, int]) -> None:
-    """SIGTERM each component (it stops its children), then SIGKILL what is left of its group."""
-    for component, pid in pids.items():
-        LOGGER.info("stopping %s (pid %d)", component, pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + _STOP_GRACE
-    alive = dict(pids)
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.2)
-        for pid in alive.values():
-            _reap(pid)
-        alive = {c: pid for c, pid in alive.items() if _group_alive(pid)}
-    for component, pid in alive.items():
-        LOGGER.warning(
-            "%s (pid %d) alive %.0f s after SIGTERM: SIGKILL", component, pid, _STOP_GRACE
-        )
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _reap(pid: int) -> None:
-    """Collect the exit status if ``pid`` is our own child (started with ``--foreground``)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+            strays = [pid for pid in strays if _alive(pid)]
+        if not strays:
+            return
 
 
 # --- health -----------------------------------------------------------------------------------
@@ -354,13 +395,15 @@ def _get_json(url: str, token: str | None = None) -> object:
         return json.load(response)
 
 
-def _wait_until(files: Layout, what: str, probe: Callable[[], bool]) -> None:
+def _wait_until(
+    honcho: subprocess.Popen[bytes], log: Path | None, what: str, probe: Callable[[], bool]
+) -> None:
+    """Poll ``probe`` until it holds; ``log`` is honcho's (None: it writes to our output)."""
     deadline = time.monotonic() + _START_TIMEOUT
     while True:
-        for component in COMPONENTS:
-            if _read_pid(files.pid_file(component)) is None:
-                log = files.log_file(component)
-                raise RuntimeError(f"{component} exited while waiting for {what}:\n{_tail(log)}")
+        # honcho exits as soon as one component exits (it stops the others first).
+        if honcho.poll() is not None:
+            raise RuntimeError(f"honcho exited ({honcho.returncode}) before {what}; {_output(log)}")
         try:
             result = probe()
         except (OSError, ValueError):  # not up yet (URLError is an OSError)
@@ -368,11 +411,15 @@ def _wait_until(files: Layout, what: str, probe: Callable[[], bool]) -> None:
         if result:
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no {what} after {_START_TIMEOUT:.0f} s; logs in {files.run_dir}")
+            raise TimeoutError(f"no {what} after {_START_TIMEOUT:.0f} s; {_output(log)}")
         time.sleep(1)
 
 
-def _wait_healthy(files: Layout, port: int) -> None:
+def _output(log: Path | None) -> str:
+    return f"honcho's output, {log}:\n{_tail(log)}" if log else "honcho's output is above"
+
+
+def _wait_healthy(honcho: subprocess.Popen[bytes], log: Path | None, port: int) -> None:
     url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
 
     def healthy() -> bool:
@@ -382,7 +429,7 @@ def _wait_healthy(files: Layout, port: int) -> None:
             health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler")
         )
 
-    _wait_until(files, "healthy API", healthy)
+    _wait_until(honcho, log, "healthy API", healthy)
     LOGGER.info("healthy: %s", url)
 
 
@@ -405,7 +452,9 @@ def api_token(files: Layout, port: int) -> str:
         return str(json.load(response)["access_token"])
 
 
-def _wait_dag_parsed(files: Layout, port: int) -> None:
+def _wait_dag_parsed(
+    honcho: subprocess.Popen[bytes], log: Path | None, files: Layout, port: int
+) -> None:
     api = f"http://127.0.0.1:{port}/api/v2"
 
     def parsed() -> bool:
@@ -423,7 +472,7 @@ def _wait_dag_parsed(files: Layout, port: int) -> None:
             raise
         return True
 
-    _wait_until(files, f"DAG {DAG_ID} parsed", parsed)
+    _wait_until(honcho, log, f"DAG {DAG_ID} parsed", parsed)
     LOGGER.info("DAG %s parsed, no import errors", DAG_ID)
 
 
@@ -517,6 +566,11 @@ def task_instances(
     return list(found["task_instances"])
 
 
+def log_tail(files: Layout, lines: int = 30) -> str:
+    """The last lines of honcho's log (every component's output)."""
+    return _tail(files.log_file, lines)
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -533,10 +587,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Start (default) or stop a local Airflow for newsflow.",
     )
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--stop", action="store_true", help="stop the running components")
-    action.add_argument("--status", action="store_true", help="list the running components")
+    action.add_argument("--stop", action="store_true", help="stop honcho and the components")
+    action.add_argument("--status", action="store_true", help="say whether it runs")
     action.add_argument(
-        "--foreground", action="store_true", help="start, then stop on Ctrl-C / SIGTERM"
+        "--foreground",
+        action="store_true",
+        help="honcho's output to the terminal; stop on Ctrl-C / SIGTERM",
     )
     parser.add_argument("--port", type=int, default=8080, help="API/UI port (default 8080)")
     args = parser.parse_args(argv)
@@ -545,18 +601,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = layout(config)
 
     if args.stop:
-        stopped = stop(config)
-        LOGGER.info("stopped: %s", ", ".join(stopped) if stopped else "nothing was running")
+        LOGGER.info("stopped" if stop(config) else "nothing was running")
         return 0
     if args.status:
-        found = running(files)
-        for component in COMPONENTS:
-            state = f"running (pid {found[component]})" if component in found else "stopped"
-            LOGGER.info("%-13s %s", component, state)
-        return 0 if found else 1
+        pid = running(files)
+        if pid is None:
+            LOGGER.info("stopped")
+            return 1
+        LOGGER.info("running: honcho pid %d; output: %s", pid, files.log_file)
+        return 0
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        start(config, port=args.port)
+        start(config, port=args.port, foreground=args.foreground)
     except (RuntimeError, TimeoutError) as exc:
         LOGGER.error("%s", exc)
         return 1
@@ -566,13 +623,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         files.password_file,
     )
     if not args.foreground:
-        LOGGER.info("logs: %s; stop with: python -m tools.airflow_local --stop", files.run_dir)
+        LOGGER.info("output: %s; stop with: python -m tools.airflow_local --stop", files.log_file)
         return 0
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    pid = running(files)
     try:
-        while len(running(files)) == len(COMPONENTS):
-            time.sleep(2)
-        LOGGER.error("a component exited; logs in %s", files.run_dir)
+        if pid is not None:
+            os.waitpid(pid, 0)  # honcho exits by itself when a component exits
+            LOGGER.error("honcho exited: a component stopped (its output is above)")
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

@@ -1,14 +1,15 @@
 """Airflow for real: api-server, scheduler, dag-processor and triggerer on 127.0.0.1 (slow).
 
-The components run as separate processes (``tools.airflow_local``, as ``make airflow`` starts
-them) with their metadata and news data in two fresh databases of the test PostgreSQL. Unpausing
+The components run under honcho (``tools.airflow_local``, as ``make airflow`` starts them) with
+their metadata and news data in two fresh databases of the test PostgreSQL. Unpausing
 ``news_ingest`` lets the scheduler create its daily run, which crawls the demo site. One Airflow
-(about 60 s on 2 cores) serves the module's two tests:
+(about 60 s on 2 cores) serves the module's tests:
 
 - through the REST API: the run succeeds, each mapped task instance is named after its source, a
   backfill run succeeds, the ``articles`` asset triggers ``news_consumer_refresh``;
 - in the browser: headless Chromium (``tools.ui_screenshot.dump_dom``) renders the run's page
-  and it lists the mapped tasks under the source's name. Skipped only when Chromium is missing.
+  and it lists the mapped tasks under the source's name. Skipped only when Chromium is missing;
+- on disk: nothing the instance wrote is readable by other users.
 
 Login is off for this instance (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``, bound to
 127.0.0.1, as ``make ui-screenshot`` runs it): a browser started from the command line cannot log
@@ -125,10 +126,7 @@ def scheduled_run(live_airflow: Live) -> ScheduledRun:
 
 
 def _log_tail(live: Live) -> str:
-    return "\n".join(
-        f"--- {c}\n{airflow_local._tail(live.files.log_file(c), 15)}"
-        for c in airflow_local.COMPONENTS
-    )
+    return f"--- {live.files.log_file}\n{airflow_local.log_tail(live.files, 60)}"
 
 
 def _summary(run: ScheduledRun) -> list[tuple[Any, ...]]:
@@ -237,3 +235,18 @@ def test_run_page_in_chromium(live_airflow: Live, scheduled_run: ScheduledRun) -
         f"{url}: the task instances table does not show {DEMO_SOURCE!r} as the map index of "
         f"{', '.join(MAPPED_TASKS)}; rows shown (task: map index): {shown}"
     )
+
+
+def test_instance_files_are_private(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
+    """The Airflow home holds secrets (JWT secret, Fernet key, the generated admin password) and
+    logs: after a run (task logs written), nothing in it is open to group or others."""
+    home = live_airflow.files.home
+    paths = [home, *home.rglob("*")]
+    assert live_airflow.files.log_file in paths, f"honcho's log missing: {sorted(paths)}"
+    assert any(p.name.startswith("attempt=") for p in paths), f"no task log under {home}"
+    shared = {
+        str(p.relative_to(home)): oct(p.lstat().st_mode & 0o777)
+        for p in paths
+        if not p.is_symlink() and p.lstat().st_mode & 0o077
+    }
+    assert shared == {}, f"files under {home} readable or writable by group or others: {shared}"
