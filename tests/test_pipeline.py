@@ -7,9 +7,6 @@ import subprocess
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from crawler.db import query, transaction
 from crawler.db.locks import source_load_lock
@@ -18,22 +15,9 @@ from crawler.fetch.store import store_pages, sync_sources
 from crawler.models import RunCounts
 from crawler.pipeline import load_step
 from crawler.sources import Source, load_sources
-from tests.helpers import query_rows
+from tests.helpers import local_sources_file, query_rows
 from tests.test_cli import NEWSFLOW
 from tools.generated_site import GeneratedSite
-
-
-def _sources_file(tmp_path: Path, *entries: dict[str, Any]) -> Path:
-    base = {
-        "language": "en",
-        "allowed_domains": ["127.0.0.1"],
-        "download_delay": 0,
-        "allow_private_networks": True,
-        "article_url_pattern": r"/news/\d+\.html$",
-    }
-    path = tmp_path / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [{**base, **e} for e in entries]}), "utf-8")
-    return path
 
 
 def _start_run(db: str, source: str, run_id: str) -> None:
@@ -98,8 +82,9 @@ def test_a_cli_run_waiting_for_a_load_lock_says_so_and_then_loads(db: str, tmp_p
     """Another run loads the source (its load lock is held here): the CLI's progress line says
     what it waits for and who holds it; once the lock is free the run stores every article."""
     with GeneratedSite(articles=8) as site:
-        path = _sources_file(
-            tmp_path, {"name": "waits", "sitemaps": [f"{site.base_url}/sitemap.xml"]}
+        path = local_sources_file(
+            tmp_path / "sources.yaml",
+            {"name": "waits", "sitemaps": [f"{site.base_url}/sitemap.xml"]},
         )
         (source,) = load_sources(path)
         with source_load_lock(db, source.name, owner="newsflow load waits other-run"):

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.helpers import local_sources_file
 from tests.test_cli import NEWSFLOW
 from tools.generated_site import GeneratedSite
 
@@ -27,32 +27,10 @@ def test_a_cli_crawl_and_a_dag_crawl_of_one_domain_run_one_after_the_other(
         GeneratedSite(16, delay=1.0, name="Slow Daily") as dag_site,
         GeneratedSite(4, name="Quick Wire") as cli_site,
     ):
-        base = {
-            "language": "en",
-            "allowed_domains": ["127.0.0.1"],
-            "download_delay": 0,
-            "allow_private_networks": True,
-            "article_url_pattern": r"/news/\d+\.html$",
-        }
-        path = tmp_path / "sources.yaml"
-        path.write_text(
-            yaml.safe_dump(
-                {
-                    "sources": [
-                        {
-                            **base,
-                            "name": "dag-side",
-                            "sitemaps": [f"{dag_site.base_url}/sitemap.xml"],
-                        },
-                        {
-                            **base,
-                            "name": "cli-side",
-                            "sitemaps": [f"{cli_site.base_url}/sitemap.xml"],
-                        },
-                    ]
-                }
-            ),
-            "utf-8",
+        path = local_sources_file(
+            tmp_path / "sources.yaml",
+            {"name": "dag-side", "sitemaps": [f"{dag_site.base_url}/sitemap.xml"]},
+            {"name": "cli-side", "sitemaps": [f"{cli_site.base_url}/sitemap.xml"]},
         )
         monkeypatch.setenv("NEWSFLOW_SOURCES", str(path))
         failure: list[BaseException] = []
