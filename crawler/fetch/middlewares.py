@@ -1,7 +1,8 @@
 """Downloader middlewares: network safety and the politeness Scrapy does not provide itself.
 
 - :class:`PrivateNetworkGuard` refuses hosts in private, loopback, link-local or otherwise
-  non-global address ranges (SSRF), unless the source sets ``allow_private_networks: true``.
+  non-global address ranges (SSRF), unless the source sets ``allow_private_networks: true``;
+  :mod:`crawler.fetch.network` classifies addresses and checks them again at connection.
 - :class:`CrawlDelayMiddleware` applies robots.txt ``Crawl-delay`` (Scrapy's RobotsTxtMiddleware
   parses robots.txt but ignores that directive) to the site's download slot.
 - :class:`RetryAfterMiddleware` honours ``Retry-After`` on 429/503 by slowing the whole slot
@@ -29,6 +30,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.threads import deferToThread
 
+from crawler.fetch.network import blocked_reason
+
 LOGGER = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -38,43 +41,31 @@ class BlockedAddressError(IgnoreRequest):
     """Raised by :class:`PrivateNetworkGuard` for a host in a non-global address range."""
 
 
-def _blocked_reason(address: str) -> str | None:
-    """Why ``address`` must not be fetched (its range), or None for a global unicast address."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    except ValueError:
-        return "unparseable address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_global and not ip.is_multicast:
-        return None
-    for name in ("loopback", "link_local", "private", "multicast", "unspecified", "reserved"):
-        if getattr(ip, f"is_{name}"):
-            return name.replace("_", "-")
-    return "non-global"  # e.g. 100.64.0.0/10 shared address space, documentation ranges
-
-
-def _resolve(host: str) -> list[str]:
+def _resolve(host: str) -> list[str] | None:
+    """Every address ``host`` resolves to, or None if the lookup failed."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        return []  # unresolvable: Scrapy's own lookup fails the request as a DNS error
-    return sorted({str(info[4][0]) for info in infos})
+        return None
+    return sorted({str(info[4][0]) for info in infos}) or None
 
 
 class PrivateNetworkGuard:
-    """Refuses requests to non-global addresses (private, loopback, link-local, …).
+    """Refuses requests to hosts that are, or resolve to, non-global addresses (private, loopback,
+    link-local, or IPv6 forms of those), unless the source allows private networks.
 
     Every request passes here, including robots.txt and each redirect hop (a redirect is a new
     request), so a public page cannot redirect us into the internal network. A host name is
     resolved (in a thread) and refused if *any* of its addresses is non-global; verdicts are
-    cached per crawl. Limitation (TOCTOU): Scrapy resolves the name again when it connects, so a
-    DNS server that answers differently the second time (DNS rebinding) is not caught here;
-    deployments that need a hard guarantee also need an egress firewall.
+    cached per crawl, but a failed lookup is not: such a request goes on, and the lookup Scrapy
+    makes to connect decides. That one goes through
+    :class:`~crawler.fetch.network.GuardedResolver`, which checks the address connected to: a name
+    answering differently by then (DNS rebinding) is refused there.
     """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        self.allow_private = crawler.settings.getbool("NEWSFLOW_ALLOW_PRIVATE_NETWORKS")
         self._verdicts: dict[str, str | None] = {}
 
     @classmethod
@@ -82,28 +73,28 @@ class PrivateNetworkGuard:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
-        source = getattr(self.crawler.spider, "source", None)
-        if source is None or source.allow_private_networks:
+        if self.allow_private:
             return
         host = urlparse_cached(request).hostname or ""
-        if host not in self._verdicts:
-            self._verdicts[host] = await self._check(host)
-        reason = self._verdicts[host]
+        if host in self._verdicts:
+            reason = self._verdicts[host]
+        else:
+            addresses = await self._addresses(host)
+            if addresses is None:
+                self.crawler.stats.inc_value("newsflow/guard_lookup_failed")
+                return
+            reason = next(filter(None, map(blocked_reason, addresses)), None)
+            self._verdicts[host] = reason
         if reason is not None:
             self.crawler.stats.inc_value("newsflow/blocked_private_address")
-            raise BlockedAddressError(f"{host}: {reason} address (allow_private_networks is off)")
+            raise BlockedAddressError(f"{host}: {reason} (allow_private_networks is off)")
 
-    async def _check(self, host: str) -> str | None:
+    async def _addresses(self, host: str) -> list[str] | None:
         try:
             ipaddress.ip_address(host)
-            addresses = [host]
         except ValueError:
-            addresses = await maybe_deferred_to_future(deferToThread(_resolve, host))
-        for address in addresses:
-            reason = _blocked_reason(address)
-            if reason is not None:
-                return f"{address} is a {reason}"
-        return None
+            return await maybe_deferred_to_future(deferToThread(_resolve, host))
+        return [host]
 
 
 def _slot(crawler: Any, request: Request) -> Any:

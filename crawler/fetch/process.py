@@ -88,6 +88,7 @@ def source_settings(
         values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = max(1.0, source.concurrency / 2)
     if source.download_timeout is not None:
         values["DOWNLOAD_TIMEOUT"] = source.download_timeout
+    values["NEWSFLOW_ALLOW_PRIVATE_NETWORKS"] = source.allow_private_networks
     values["EXTENSIONS"] = {**base.EXTENSIONS, "crawler.fetch.process.ProgressReporter": 500}
     values["NEWSFLOW_DATABASE_URL"] = database_url
     values["NEWSFLOW_RUN_ID"] = run_id

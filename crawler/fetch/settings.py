@@ -38,6 +38,16 @@ RETRY_TIMES = 2  # the default: initial request + 2 retries
 DOWNLOAD_FAIL_ON_DATALOSS = True  # the default, named: a truncated page is an error, not an article
 COOKIES_ENABLED = False  # default True: articles are public, and cookies make crawls stateful
 
+# Web pages only (default: also data:, file:, ftp: and s3:). A feed or listing naming a file: URL
+# would read the worker's own disk, and s3: would sign requests with the worker's AWS credentials
+# if botocore is installed; the spider drops such URLs as well (crawler.fetch.urls.is_http_url).
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
+# default scrapy.resolver.CachingThreadedResolver: ours refuses non-global answers, so the address
+# each connection is made to is checked (crawler/fetch/network.py), not only the name beforehand
+TWISTED_DNS_RESOLVER = "crawler.fetch.network.GuardedResolver"
+# Ours: fetch private, loopback and link-local addresses (a source's allow_private_networks).
+NEWSFLOW_ALLOW_PRIVATE_NETWORKS = False
+
 TELNETCONSOLE_ENABLED = False  # default True: no open console port on workers
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): no code-running HTTP port either
 LOG_LEVEL = "INFO"  # default DEBUG: one line per request is too much for task logs

@@ -2,7 +2,7 @@
 
 Discovery (feeds, sitemaps and sitemap indexes, listing pages with pagination) uses
 :mod:`crawler.fetch.discover`; only URLs that :meth:`Source.is_article_url` accepts are fetched as
-articles, each at most once per run, and URLs already stored are skipped unless a revisit is due
+articles (http and https only), each at most once per run, and URLs already stored are skipped unless a revisit is due
 (those are requested directly, whether or not a listing still names them).
 
 Feeds and sitemaps are fetched conditionally (``If-None-Match``/``If-Modified-Since`` from the
@@ -27,6 +27,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -39,7 +40,8 @@ from twisted.web._newclient import ResponseFailed
 from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
 from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
-from crawler.fetch.urls import normalize_url
+from crawler.fetch.network import refusal
+from crawler.fetch.urls import is_http_url, normalize_url
 from crawler.sources import Source
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
@@ -170,7 +172,7 @@ class NewsSpider(scrapy.Spider):
                 ):
                     # a sitemap last changed before the window lists nothing inside it
                     self.crawler.stats.inc_value("newsflow/sitemaps_outside_window")
-                elif depth < _MAX_SITEMAP_DEPTH:
+                elif depth < _MAX_SITEMAP_DEPTH and self._is_http(response.urljoin(entry.url)):
                     yield self._discovery_request(
                         entry.url,
                         self.parse_sitemap,
@@ -190,6 +192,8 @@ class NewsSpider(scrapy.Spider):
             if href.startswith(("javascript:", "mailto:", "#")):
                 continue
             url = response.urljoin(href)
+            if not self._is_http(url):
+                continue
             if self.source.is_article_url(normalize_url(url)):
                 yield from self._article_request(url, "listing")
             elif hops < self.source.follow_depth and is_pagination_link(
@@ -202,9 +206,18 @@ class NewsSpider(scrapy.Spider):
                     meta={"via": "listing", "hops": hops + 1},
                 )
 
+    def _is_http(self, url: str) -> bool:
+        """Whether ``url`` may be requested: ftp, s3, file and data URLs are counted and dropped."""
+        if is_http_url(url):
+            return True
+        self.crawler.stats.inc_value("newsflow/not_http")
+        return False
+
     def _article_request(
         self, url: str, via: str, listed_date: datetime | None = None
     ) -> Iterator[scrapy.Request]:
+        if not self._is_http(url):
+            return
         url = normalize_url(url)
         if not self.source.is_article_url(url) or url in self._scheduled:
             return
@@ -294,6 +307,10 @@ class NewsSpider(scrapy.Spider):
         if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             error_class = "timeout"
         elif failure.check(DNSLookupError, CannotResolveHostError):
+            reason = refusal(urlparse_cached(request).hostname or "")
+            if reason is not None:  # the resolver refused the address (crawler.fetch.network)
+                yield self._error_item(url, "private_address", reason, None, attempts)
+                return
             error_class = "dns"
         elif failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
             error_class = "connection_refused"
