@@ -23,7 +23,7 @@ from psycopg2.extras import Json
 from crawler.db import query, transaction
 from crawler.db.locks import OnWait, domain_locks, source_load_lock
 from crawler.errors import CrawlError, NewsflowError
-from crawler.fetch.process import CrawlResult, crawl_source
+from crawler.fetch.process import CAP_REASONS, CrawlResult, crawl_source
 from crawler.fetch.store import sync_sources
 from crawler.load.articles import load_pending
 from crawler.models import RunCounts
@@ -91,7 +91,10 @@ def crawl_step(
         )
         _finish_crawl(database_url, source, run_id, result, "failed", message)
         raise CrawlError(message)
-    _finish_crawl(database_url, source, run_id, result, "crawled", None)
+    cut_short = _cut_short_message(result)
+    if cut_short is not None:
+        LOGGER.warning("source=%s %s", source.name, cut_short)
+    _finish_crawl(database_url, source, run_id, result, "crawled", cut_short)
     LOGGER.info(
         "source=%s crawled: discovered=%d fetched=%d known_skipped=%d errors=%d %s",
         source.name,
@@ -102,6 +105,18 @@ def crawl_step(
         dict(result.errors_by_class),
     )
     return result
+
+
+def _cut_short_message(result: CrawlResult) -> str | None:
+    """What ``crawl_runs.message`` says of a crawl stopped before the end (by a cap), or None."""
+    reason = result.cut_short
+    if reason is None:
+        return None
+    cause = f"the source's {reason} reached" if reason in CAP_REASONS.values() else reason
+    return (
+        f"crawl cut short ({cause}): feed and sitemap validators not saved, "
+        "the next run continues with what this one left"
+    )
 
 
 def _finish_crawl(

@@ -35,7 +35,12 @@ class Source:
     start_urls: tuple[str, ...] = ()
     article_url_pattern: str | None = None
     timezone: str | None = None  # zone of dates printed without an offset (extract.py)
-    max_articles: int | None = None  # cap on article pages fetched per run
+    # Bounds of one crawl; None: the defaults of crawler/fetch/settings.py (NEWSFLOW_MAX_ARTICLES,
+    # NEWSFLOW_MAX_DISCOVERED, CLOSESPIDER_TIMEOUT, MEMUSAGE_LIMIT_MB).
+    max_articles: int | None = None  # article requests per run
+    max_discovered: int | None = None  # distinct candidate URLs read from discovery per run
+    max_crawl_seconds: float | None = None  # the crawl's duration
+    max_memory_mb: int | None = None  # the crawl process's peak memory (RSS)
     follow_depth: int = 1  # listing pages: how many "next page" hops beyond start_urls
     download_delay: float | None = None  # seconds between requests to this site (settings.py: 0.25)
     concurrency: int | None = None  # concurrent requests to this site (settings.py: 4)
@@ -161,6 +166,9 @@ _VALIDATORS = {
     "article_url_pattern": _pattern,
     "timezone": _timezone,
     "max_articles": _positive_int,
+    "max_discovered": _int_at_least_one,
+    "max_crawl_seconds": _number_above_zero,
+    "max_memory_mb": _int_at_least_one,
     "follow_depth": _positive_int,
     "download_delay": _positive_number,
     "concurrency": _int_at_least_one,  # 0 would let Scrapy download nothing, for ever

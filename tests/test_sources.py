@@ -51,6 +51,18 @@ def test_valid_source_parses() -> None:
         ({"timezone": "Mars/Olympus"}, "source 'example': key 'timezone'"),
         ({"max_articles": -1}, "source 'example': key 'max_articles'"),
         (
+            {"max_discovered": 0},
+            "source 'example': key 'max_discovered': expected an integer of at least 1",
+        ),
+        (
+            {"max_crawl_seconds": 0},
+            "source 'example': key 'max_crawl_seconds': expected a number above 0",
+        ),
+        (
+            {"max_memory_mb": 1.5},
+            "source 'example': key 'max_memory_mb': expected an integer of at least 1",
+        ),
+        (
             {"concurrency": 0},
             "source 'example': key 'concurrency': expected an integer of at least 1",
         ),

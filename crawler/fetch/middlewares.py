@@ -11,6 +11,7 @@
   (PDF, images, archives) before the body is transferred.
 - :class:`MetaRefreshMiddleware` is Scrapy's, but decodes a page only when its first bytes
   mention a refresh at all.
+- :class:`MemoryUsage` (an extension) is Scrapy's, measuring the crawl process's own memory.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.extensions.memusage import MemoryUsage as _ScrapyMemoryUsage
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -247,3 +249,34 @@ class MetaRefreshMiddleware(_ScrapyMetaRefresh):
         if isinstance(response, HtmlResponse) and not may_refresh(response.body):
             return response
         return super().process_response(request, response)
+
+
+class MemoryUsage(_ScrapyMemoryUsage):
+    """Scrapy's ``MEMUSAGE_LIMIT_MB`` check, on the peak memory of this process's own image.
+
+    Scrapy reads ``ru_maxrss``, which Linux carries over ``exec`` from the process that started
+    the crawl: a crawl started by a 1.2 GB Airflow worker or CLI would count 1.2 GB before fetching
+    anything, and stop at once. ``VmHWM`` (/proc/self/status) is the peak resident size of the
+    crawl itself; where /proc is missing, Scrapy's figure is used. The final peak is recorded in
+    ``memusage/max`` when the crawl ends.
+    """
+
+    def get_virtual_size(self) -> int:
+        peak = _own_peak_rss()
+        return super().get_virtual_size() if peak is None else peak
+
+    def engine_stopped(self) -> None:
+        self.update()
+        super().engine_stopped()
+
+
+def _own_peak_rss() -> int | None:
+    """Peak resident memory (bytes) of this process since its ``exec``, or None without /proc."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError):
+        return None
+    return None

@@ -9,6 +9,7 @@ reports on stdout with JSON lines: ``{"event": "progress", ...}`` about once a s
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -29,6 +30,15 @@ CHILD_LOGGER = logging.getLogger("crawler.fetch.process.child")
 
 _PROGRESS_INTERVAL = 1.0  # seconds between progress lines from the child
 
+# Scrapy's finish_reason of a crawl stopped by one of its bounds -> the sources key that sets it
+# (the spider's own caps close it with the key's name)
+CAP_REASONS = {
+    "max_articles": "max_articles",
+    "max_discovered": "max_discovered",
+    "closespider_timeout": "max_crawl_seconds",
+    "memusage_exceeded": "max_memory_mb",
+}
+
 
 @dataclass(slots=True)
 class CrawlResult:
@@ -46,6 +56,13 @@ class CrawlResult:
     @property
     def errors(self) -> int:
         return sum(self.errors_by_class.values())
+
+    @property
+    def cut_short(self) -> str | None:
+        """Why the crawl stopped before it had read and fetched everything (the sources key of the
+        cap it reached, or Scrapy's reason, e.g. ``shutdown``), or None if it finished."""
+        reason = str(self.stats.get("finish_reason", "finished"))
+        return None if reason == "finished" else CAP_REASONS.get(reason, reason)
 
     @classmethod
     def from_stats(cls, stats: dict[str, Any]) -> CrawlResult:
@@ -89,6 +106,14 @@ def source_settings(
     if source.download_timeout is not None:
         values["DOWNLOAD_TIMEOUT"] = source.download_timeout
     values["NEWSFLOW_ALLOW_PRIVATE_NETWORKS"] = source.allow_private_networks
+    for key, setting in (
+        ("max_articles", "NEWSFLOW_MAX_ARTICLES"),
+        ("max_discovered", "NEWSFLOW_MAX_DISCOVERED"),
+        ("max_crawl_seconds", "CLOSESPIDER_TIMEOUT"),
+        ("max_memory_mb", "MEMUSAGE_LIMIT_MB"),
+    ):
+        if getattr(source, key) is not None:
+            values[setting] = getattr(source, key)
     values["EXTENSIONS"] = {**base.EXTENSIONS, "crawler.fetch.process.ProgressReporter": 500}
     values["NEWSFLOW_DATABASE_URL"] = database_url
     values["NEWSFLOW_RUN_ID"] = run_id
@@ -161,12 +186,15 @@ def _child_main(argv: list[str] | None = None) -> int:
     now = datetime.now(UTC)
     conn = connect(config.database_url)
     try:
-        known = known_urls(conn, source, now)
         revisits = revisit_urls(conn, source, now)
         retries = retry_urls(conn, source)
         validators = discovery_validators(conn, source, args.since, args.until)
     finally:
         conn.close()
+    # Candidates are checked against the stored URLs batch by batch as the spider finds them, on
+    # a connection of their own (autocommit: no transaction held open for the whole crawl).
+    known_conn = connect(config.database_url)
+    known_conn.autocommit = True
     settings = source_settings(
         source, database_url=config.database_url, run_id=args.run_id, contact_url=config.contact_url
     )
@@ -180,14 +208,17 @@ def _child_main(argv: list[str] | None = None) -> int:
     process.crawl(
         crawler,
         source=source,
-        known_urls=known,
+        known_urls=functools.partial(known_urls, known_conn, source, now),
         revisit_urls=revisits,
         retry_urls=retries,
         validators=validators,
         since=args.since,
         until=args.until,
     )
-    process.start()
+    try:
+        process.start()
+    finally:
+        known_conn.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     _emit({"event": "done", "stats": stats})
     return 0

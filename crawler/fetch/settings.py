@@ -48,6 +48,17 @@ TWISTED_DNS_RESOLVER = "crawler.fetch.network.GuardedResolver"
 # Ours: fetch private, loopback and link-local addresses (a source's allow_private_networks).
 NEWSFLOW_ALLOW_PRIVATE_NETWORKS = False
 
+# Bounds of one crawl; each source may set its own (crawler/sources.py, max_* keys). A crawl that
+# reaches one stops, says so in crawl_runs.message, and keeps no feed or sitemap validators, so the
+# next run reads them in full and goes on where this one stopped.
+NEWSFLOW_MAX_ARTICLES = 2_000  # Ours: article requests per run (revisits and retries included)
+# Ours: distinct candidate URLs per run, read from feeds, sitemaps and listings
+NEWSFLOW_MAX_DISCOVERED = 50_000
+# default 0 (none): seconds; a daily crawl must end well within its day
+CLOSESPIDER_TIMEOUT = 2 * 3600
+MEMUSAGE_ENABLED = True  # the default, named: the limit below needs it
+MEMUSAGE_LIMIT_MB = 1_024  # default 0 (none): the crawl process's own peak RSS (MemoryUsage below)
+
 TELNETCONSOLE_ENABLED = False  # default True: no open console port on workers
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): no code-running HTTP port either
 LOG_LEVEL = "INFO"  # default DEBUG: one line per request is too much for task logs
@@ -70,6 +81,9 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.fetch.middlewares.ContentTypeGuard": 500,  # aborts non-HTML article downloads at the headers
+    # Scrapy's counts the memory of the process that started the crawl too (see the class)
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "crawler.fetch.middlewares.MemoryUsage": 0,
 }
 # Ours: Scrapy extensions taken out of EXTENSIONS_BASE (crawler.fetch.process.source_settings), not just
 # switched off: Scrapy imports every extension it lists, even one set to None in EXTENSIONS, and

@@ -42,14 +42,20 @@ def sync_sources(conn: psycopg2.extensions.connection, sources: Iterable[Source]
 
 
 def known_urls(
-    conn: psycopg2.extensions.connection, source: Source, as_of: datetime
+    conn: psycopg2.extensions.connection, source: Source, as_of: datetime, urls: Sequence[str]
 ) -> dict[str, bool]:
-    """URLs of ``source`` already fetched and not due for a revisit at ``as_of``, each mapped to
-    whether it is a stored article (False: a rejected page, or one still to be extracted)."""
+    """Of ``urls``, those of ``source`` already fetched and not due for a revisit at ``as_of``,
+    each mapped to whether it is a stored article (False: a rejected page, or one still to be
+    extracted). The crawl asks batch by batch: a source's stored URLs are never loaded whole."""
     with conn.cursor() as cur:
         cur.execute(
             query("known_urls"),
-            {"source": source.name, "revisit_hours": source.revisit_hours, "as_of": as_of},
+            {
+                "source": source.name,
+                "revisit_hours": source.revisit_hours,
+                "as_of": as_of,
+                "urls": list(urls),
+            },
         )
         return dict(cur.fetchall())
 

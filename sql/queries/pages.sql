@@ -1,12 +1,13 @@
 -- name: known_urls
--- Article-like URLs of a source already fetched, less those due for a revisit
--- (articles published, or first seen when undated, within revisit_hours of as_of: not the last
--- fetch, which every revisit moves), and whether each is a stored article (not a rejected page,
--- nor one still waiting for extraction).
+-- Of the given URLs (one batch of a crawl's candidates), those of a source already fetched, less
+-- those due for a revisit (articles published, or first seen when undated, within revisit_hours
+-- of as_of: not the last fetch, which every revisit moves), and whether each is a stored article
+-- (not a rejected page, nor one still waiting for extraction).
 SELECT r.url, r.state = 'article' AS is_article
 FROM raw_pages AS r
 LEFT JOIN articles AS a ON a.url = r.article_url
-WHERE r.source = %(source)s
+WHERE r.url = ANY(%(urls)s::text[])
+  AND r.source = %(source)s
   AND NOT (
       %(revisit_hours)s::float8 IS NOT NULL
       AND r.state = 'article'

@@ -56,3 +56,12 @@ SET title = excluded.title,
     language = excluded.language,
     content_hash = excluded.content_hash,
     updated_at = now();
+
+-- name: generate_synthetic_raw_pages
+-- Fill raw_pages with %(n)s pages of source %(source)s already extracted (benchmarks only): URLs
+-- %(prefix)s || i || %(suffix)s for i from %(first)s, stored as articles without their HTML.
+INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_type,
+                       html_compressed, body_sha256, state, processed_at)
+SELECT %(prefix)s || i || %(suffix)s, %(source)s, 'synthetic', %(now)s, 200, 'text/html',
+       ''::bytea, md5(i::text), 'article', %(now)s
+FROM generate_series(%(first)s::bigint, %(first)s::bigint + %(n)s - 1) AS i;

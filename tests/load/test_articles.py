@@ -398,7 +398,10 @@ def test_undated_articles_are_revisited_while_young_by_first_sight(db: str) -> N
         )
     with transaction(db) as conn:
         assert revisit_urls(conn, source, now) == ("https://ex.com/new-undated",)
-        assert known_urls(conn, source, now) == {"https://ex.com/old-undated": True}
+        stored = ["https://ex.com/old-undated", "https://ex.com/new-undated"]
+        assert known_urls(conn, source, now, [*stored, "https://ex.com/unseen"]) == {
+            "https://ex.com/old-undated": True
+        }
 
 
 def _signed(value: int) -> int:

@@ -1,9 +1,16 @@
 """The generic news spider: a :class:`~crawler.sources.Source` in, fetched article pages out.
 
 Discovery (feeds, sitemaps and sitemap indexes, listing pages with pagination) uses
-:mod:`crawler.fetch.discover`; only URLs that :meth:`Source.is_article_url` accepts are fetched as
-articles (http and https only), each at most once per run, and URLs already stored are skipped unless a revisit is due
-(those are requested directly, whether or not a listing still names them).
+:mod:`crawler.fetch.discover`; only http(s) URLs that :meth:`Source.is_article_url` accepts are
+fetched as articles, each at most once per run, and URLs already stored (looked up in the database
+a batch at a time) are skipped unless a revisit is due (those are requested directly, whether or
+not a listing still names them).
+
+A crawl is bounded: at most ``NEWSFLOW_MAX_ARTICLES`` article requests and
+``NEWSFLOW_MAX_DISCOVERED`` distinct candidate URLs (the source's ``max_articles`` and
+``max_discovered``). A crawl that had to leave candidates out closes with that cap as its reason,
+so no feed or sitemap validators are saved (:class:`~crawler.fetch.pipelines.StorePipeline`) and
+the next run reads them in full and fetches what this one left.
 
 Feeds and sitemaps are fetched conditionally (``If-None-Match``/``If-Modified-Since`` from the
 last complete run); a 304 ends there. With ``since``/``until`` (backfill), candidates whose
@@ -12,13 +19,15 @@ listing date falls outside the window are not fetched; undated candidates are.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -37,6 +46,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
+from crawler.fetch import settings as _defaults
 from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
 from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
@@ -45,6 +55,7 @@ from crawler.fetch.urls import is_http_url, normalize_url
 from crawler.sources import Source
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
+_KNOWN_BATCH = 1_000  # candidate URLs looked up in the database at once
 # IgnoreRequest messages of Scrapy's middlewares that are failures of the site, by error class.
 _IGNORED_AS_ERRORS = (
     ("max redirections", "redirect_loop"),
@@ -60,7 +71,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         source: Source,
-        known_urls: Mapping[str, bool] | None = None,
+        known_urls: Callable[[Sequence[str]], Mapping[str, bool]] | None = None,
         *args: Any,
         revisit_urls: tuple[str, ...] = (),
         retry_urls: tuple[str, ...] = (),
@@ -72,19 +83,47 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
-        self.known_urls = known_urls or {}  # URL -> is a stored article (crawler.fetch.store)
+        # URLs -> those stored, each mapped to whether it is an article (crawler.fetch.store)
+        self.known_urls = known_urls or (lambda urls: {})
         self.revisit_urls = revisit_urls
         self.retry_urls = retry_urls
         self.validators = dict(validators or {})
         self.since = since
         self.until = until
         self._scheduled: set[str] = set()
+        self._requested_articles = 0
+        self.cut_short: str | None = None  # the cap that left candidates out, if one did
+        # caps: the crawl's settings (from_crawler), the project's defaults until then
+        self.max_articles: int = _defaults.NEWSFLOW_MAX_ARTICLES
+        self.max_discovered: int = _defaults.NEWSFLOW_MAX_DISCOVERED
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_articles = crawler.settings.getint("NEWSFLOW_MAX_ARTICLES")
+        spider.max_discovered = crawler.settings.getint("NEWSFLOW_MAX_DISCOVERED")
+        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
+        return spider
+
+    def _idle(self) -> None:
+        """Everything scheduled is done: close with the cap as the reason if one was reached."""
+        if self.cut_short is not None:
+            raise CloseSpider(self.cut_short)
+
+    def _stop(self, cap: str) -> None:
+        self.crawler.stats.inc_value(f"newsflow/over_{cap}")
+        if self.cut_short is None:
+            self.cut_short = cap
+            self.logger.warning(
+                "%s reached (%d): the rest is left to the next run",
+                cap,
+                getattr(self, cap),
+            )
 
     async def start(self) -> AsyncIterator[Any]:
         for via, urls in (("revisit", self.revisit_urls), ("retry", self.retry_urls)):
-            for url in urls:
-                for request in self._article_request(url, via):
-                    yield request
+            for request in self._candidate_requests(((url, None) for url in urls), via):
+                yield request
         for url in self.source.feeds:
             yield self._discovery_request(url, self.parse_feed, {"via": "feed"})
         for url in self.source.sitemaps:
@@ -146,8 +185,7 @@ class NewsSpider(scrapy.Spider):
                 response.url, "invalid_feed", "not an RSS or Atom feed", response.status
             )
             return
-        for entry in entries:
-            yield from self._article_request(entry.url, "feed", entry.lastmod)
+        yield from self._candidate_requests(((e.url, e.lastmod) for e in entries), "feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("newsflow/discovery_responses")
@@ -162,31 +200,33 @@ class NewsSpider(scrapy.Spider):
                 response.url, "invalid_sitemap", "not a sitemap", response.status
             )
             return
+        if kind != "sitemapindex":
+            yield from self._candidate_requests(((e.url, e.lastmod) for e in entries), "sitemap")
+            return
         depth = response.meta.get("depth_sm", 0)
         for entry in entries:
-            if kind == "sitemapindex":
-                if (
-                    self.since is not None
-                    and entry.lastmod is not None
-                    and _aware(entry.lastmod) < self.since
-                ):
-                    # a sitemap last changed before the window lists nothing inside it
-                    self.crawler.stats.inc_value("newsflow/sitemaps_outside_window")
-                elif depth < _MAX_SITEMAP_DEPTH and self._is_http(response.urljoin(entry.url)):
-                    yield self._discovery_request(
-                        entry.url,
-                        self.parse_sitemap,
-                        {"via": "sitemap", "depth_sm": depth + 1},
-                        follow_of=response,
-                    )
-            else:
-                yield from self._article_request(entry.url, "sitemap", entry.lastmod)
+            if (
+                self.since is not None
+                and entry.lastmod is not None
+                and _aware(entry.lastmod) < self.since
+            ):
+                # a sitemap last changed before the window lists nothing inside it
+                self.crawler.stats.inc_value("newsflow/sitemaps_outside_window")
+            elif depth < _MAX_SITEMAP_DEPTH and self._may_follow(response.urljoin(entry.url)):
+                yield self._discovery_request(
+                    entry.url,
+                    self.parse_sitemap,
+                    {"via": "sitemap", "depth_sm": depth + 1},
+                    follow_of=response,
+                )
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("newsflow/discovery_responses")
         if not isinstance(response, TextResponse):
             return
         hops = response.meta.get("hops", 0)
+        articles: list[tuple[str, datetime | None]] = []
+        pages: list[str] = []
         for link in response.css("a[href]"):
             href = link.attrib.get("href", "")
             if href.startswith(("javascript:", "mailto:", "#")):
@@ -195,10 +235,14 @@ class NewsSpider(scrapy.Spider):
             if not self._is_http(url):
                 continue
             if self.source.is_article_url(normalize_url(url)):
-                yield from self._article_request(url, "listing")
+                articles.append((url, None))
             elif hops < self.source.follow_depth and is_pagination_link(
                 link.attrib.get("rel"), " ".join(link.css("::text").getall())
             ):
+                pages.append(url)
+        yield from self._candidate_requests(articles, "listing")
+        for url in pages:
+            if self._may_follow(url):
                 yield response.follow(
                     url,
                     callback=self.parse_listing,
@@ -213,40 +257,71 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsflow/not_http")
         return False
 
-    def _article_request(
-        self, url: str, via: str, listed_date: datetime | None = None
-    ) -> Iterator[scrapy.Request]:
+    def _may_follow(self, url: str) -> bool:
+        """Whether to request another sitemap or listing page: http(s), and discovery not full."""
         if not self._is_http(url):
-            return
+            return False
+        if len(self._scheduled) >= self.max_discovered:
+            self._stop("max_discovered")
+            return False
+        return True
+
+    def _candidate(self, url: str, via: str, listed_date: datetime | None) -> str | None:
+        """``url`` canonicalised if it is a new article candidate of this run, else None."""
+        if not self._is_http(url):
+            return None
         url = normalize_url(url)
         if not self.source.is_article_url(url) or url in self._scheduled:
-            return
+            return None
         if listed_date is not None and not self._in_window(_aware(listed_date)):
             self.crawler.stats.inc_value("newsflow/outside_window")
-            return
+            return None
+        if len(self._scheduled) >= self.max_discovered:
+            self._stop("max_discovered")
+            return None
         self._scheduled.add(url)
+        self.crawler.stats.inc_value(f"newsflow/discovered/{via}")
+        return url
+
+    def _candidate_requests(
+        self, candidates: Iterable[tuple[str, datetime | None]], via: str
+    ) -> Iterator[scrapy.Request]:
+        """Article requests for the new candidates, stored URLs looked up a batch at a time."""
+        batch: list[str] = []
+        for url, listed_date in candidates:
+            candidate = self._candidate(url, via, listed_date)
+            if candidate is not None:
+                batch.append(candidate)
+            if len(batch) >= _KNOWN_BATCH:
+                yield from self._article_requests_of(batch, via)
+                batch = []
+        if batch:
+            yield from self._article_requests_of(batch, via)
+
+    def _article_requests_of(self, urls: list[str], via: str) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
-        stats.inc_value(f"newsflow/discovered/{via}")
-        known = self.known_urls.get(url)
-        if known is not None:
-            stats.inc_value("newsflow/known_skipped")
-            if known:
-                stats.inc_value("newsflow/known_articles_skipped")
-            return
-        cap = self.source.max_articles
-        if cap is not None and stats.get_value("newsflow/article_requests", 0) >= cap:
-            stats.inc_value("newsflow/over_max_articles")
-            return
-        stats.inc_value("newsflow/article_requests")
-        yield scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta={"via": via, "article": True},
-            # deduplicated by _scheduled already; Scrapy's filter would silently drop the
-            # second hop back of a redirect loop instead of letting REDIRECT_MAX_TIMES fail it
-            dont_filter=True,
-        )
+        known = self.known_urls(urls)
+        for url in urls:
+            is_article = known.get(url)
+            if is_article is not None:
+                stats.inc_value("newsflow/known_skipped")
+                if is_article:
+                    stats.inc_value("newsflow/known_articles_skipped")
+                continue
+            if self._requested_articles >= self.max_articles:
+                self._stop("max_articles")
+                continue
+            self._requested_articles += 1
+            stats.inc_value("newsflow/article_requests")
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"via": via, "article": True},
+                # deduplicated by _scheduled already; Scrapy's filter would silently drop the
+                # second hop back of a redirect loop instead of letting REDIRECT_MAX_TIMES fail it
+                dont_filter=True,
+            )
 
     def _in_window(self, when: datetime) -> bool:
         if self.since is not None and when < self.since:
