@@ -1,14 +1,16 @@
 """Small helpers shared by the tests: the rows of one query, a free TCP port on 127.0.0.1, a
-sources file for sites on 127.0.0.1."""
+sources file for sites on 127.0.0.1, and real write failures of the database."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+from psycopg2 import sql
 
 from crawler.db import transaction
 
@@ -41,3 +43,30 @@ def local_sources_file(path: Path, *entries: Mapping[str, Any]) -> Path:
     }
     path.write_text(yaml.safe_dump({"sources": [{**base, **e} for e in entries]}), "utf-8")
     return path
+
+
+@contextmanager
+def refused_writes(url: str, url_like: str, *tables: str) -> Iterator[None]:
+    """Make database ``url`` refuse every row written to ``tables`` whose ``url`` column is
+    ``LIKE url_like``: a real failure of the real database (as a constraint, a full disk or a
+    bad value would cause), raised by a trigger for the duration of the block."""
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "CREATE FUNCTION test_refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                "BEGIN IF NEW.url LIKE {} THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+                "RETURN NEW; END $$"
+            ).format(sql.Literal(url_like))
+        )
+        for table in tables:
+            cur.execute(
+                sql.SQL(
+                    "CREATE TRIGGER test_refuse_writes BEFORE INSERT OR UPDATE ON {} "
+                    "FOR EACH ROW EXECUTE FUNCTION test_refuse_writes()"
+                ).format(sql.Identifier(table))
+            )
+    try:
+        yield
+    finally:
+        with transaction(url) as conn, conn.cursor() as cur:
+            cur.execute("DROP FUNCTION test_refuse_writes() CASCADE")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -50,6 +51,56 @@ def transaction(url: str) -> Iterator[psycopg2.extensions.connection]:
             yield conn
     finally:
         conn.close()
+
+
+def without_nul(row: Sequence[Any]) -> tuple[Any, ...]:
+    """``row`` with NUL characters removed from its text values (strings, lists of strings).
+
+    PostgreSQL text cannot hold NUL: one in a header or an extracted field would fail the whole
+    write ("A string literal cannot contain NUL"), so every row of text written from the web
+    passes through here. Bytes (``bytea``) are left as they are.
+    """
+    return tuple(_without_nul(value) for value in row)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list | tuple):
+        return type(value)(_without_nul(v) for v in value)
+    return value
+
+
+_REASON_CHARS = 300  # a failure's reason as stored and logged: enough to act on, never a page
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short reason for a failed statement: its class and PostgreSQL's primary message.
+
+    Never the whole message: its DETAIL and CONTEXT lines may quote the failing row, which can
+    hold a page's body. Of a chain of database errors, the first: closing a transaction on a lost
+    connection raises a second one ("connection already closed") that explains nothing.
+    """
+    while isinstance(exc.__context__, psycopg2.Error):
+        exc = exc.__context__
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    lines = str(exc).strip().splitlines()
+    text = primary or (lines[0] if lines else "")
+    return f"{type(exc).__name__}: {text}"[:_REASON_CHARS]
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server is out of reach (down, restarting, connection cut),
+    rather than that a statement was refused: the former is worth waiting for and retrying."""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    if not isinstance(exc, psycopg2.OperationalError):
+        return False
+    code = exc.pgcode
+    # no SQLSTATE: the client lost the connection; 08: connection exception; 57P: the server
+    # is shutting down or starting up (57P01 admin shutdown, 57P03 cannot connect now)
+    return code is None or code.startswith(("08", "57P"))
 
 
 @cache

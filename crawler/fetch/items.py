@@ -1,12 +1,32 @@
-"""Scrapy items: what the spider hands to the pipelines."""
+"""Scrapy items: what the spider hands to the pipelines.
+
+Scrapy logs items whole ("Scraped from", "Dropped", "Error processing"): their ``repr`` is short
+and never shows a page's body, whatever the page.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
+
+_REPR_CHARS = 120  # of each text value in an item's repr
 
 
-@dataclass(slots=True)
+def _short_repr(item: Any) -> str:
+    parts = []
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if isinstance(value, bytes):
+            parts.append(f"{f.name}=<{len(value)} bytes>")
+        elif isinstance(value, str) and len(value) > _REPR_CHARS:
+            parts.append(f"{f.name}={value[:_REPR_CHARS]!r}…<{len(value)} chars>")
+        else:
+            parts.append(f"{f.name}={value!r}")
+    return f"{type(item).__name__}({', '.join(parts)})"
+
+
+@dataclass(slots=True, repr=False)
 class PageItem:
     """One fetched article-like page (or one skipped for its content type: ``skip_reason``)."""
 
@@ -20,8 +40,10 @@ class PageItem:
     discovered_via: str  # "feed" | "sitemap" | "listing"
     skip_reason: str | None = None  # e.g. "not_html": stored as rejected without extraction
 
+    __repr__ = _short_repr
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, repr=False)
 class FetchErrorItem:
     """A URL that could not be fetched."""
 
@@ -31,8 +53,10 @@ class FetchErrorItem:
     http_status: int | None = None
     attempts: int = 1  # requests made for it in this run (retries included)
 
+    __repr__ = _short_repr
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, repr=False)
 class DiscoveryStateItem:
     """Validators of a feed or sitemap response, for the next run's conditional request."""
 
@@ -40,3 +64,5 @@ class DiscoveryStateItem:
     etag: str | None
     last_modified: str | None
     status: int
+
+    __repr__ = _short_repr

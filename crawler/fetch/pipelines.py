@@ -6,10 +6,11 @@ import logging
 import time
 from typing import Any
 
+import psycopg2
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.db import connect
+from crawler.db import connect, describe_error
 from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.fetch.store import store_discovery_state, store_fetch_errors, store_pages
 
@@ -17,13 +18,22 @@ LOGGER = logging.getLogger(__name__)
 
 FLUSH_EVERY = 50  # items buffered before one batched write (the first writes are smaller)
 FLUSH_SECONDS = 5.0  # … or after this long, so a slow site's pages are not held in memory
+# Before reconnecting after a lost connection: a restarting server is back within seconds. It
+# blocks the crawl (pipelines run in the reactor), but only when a write has already failed.
+RECONNECT_PAUSE = 1.0
 
 
 class StorePipeline:
     """Writes fetched pages to ``raw_pages`` and failures to ``fetch_errors``, in batches.
 
-    Feed and sitemap validators (``discovery_state``) are written only when the crawl finished:
-    after a crash the next run must fetch them in full, or it would miss what they list.
+    One page that cannot be written costs only itself: a failed batch is rolled back (the
+    connection reopened if it was lost) and tried once more, then written page by page; a page
+    that still fails is recorded in ``fetch_errors`` as ``store_error`` (the next run fetches it
+    again) and counted as a crawl error. The buffer is emptied whatever happens.
+
+    Feed and sitemap validators (``discovery_state``) are written only when the crawl finished
+    and every page it yielded was stored or recorded: otherwise the next run's conditional
+    request would answer 304 and never name the lost pages again.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -32,6 +42,7 @@ class StorePipeline:
         self.errors: list[FetchErrorItem] = []
         self.discovery: list[DiscoveryStateItem] = []
         self.conn: Any = None
+        self.unrecorded = 0  # pages or errors neither stored nor recorded (database away)
         self._flushed_at = time.monotonic()
         # The first write holds one item, each later one twice as many up to FLUSH_EVERY: the
         # loader, following the crawl, gets pages for every extraction worker at once.
@@ -70,26 +81,100 @@ class StorePipeline:
     def spider_closed(self, reason: str) -> None:
         if reason != "finished" or not self.discovery:
             return
-        conn = connect(self.crawler.settings["NEWSFLOW_DATABASE_URL"])
+        if self.unrecorded:
+            LOGGER.warning(
+                "%d page(s) or error(s) could be neither stored nor recorded: feed and sitemap "
+                "validators not saved, the next run fetches them in full",
+                self.unrecorded,
+            )
+            return
+        spider: Any = self.crawler.spider
         try:
-            with conn:
-                spider: Any = self.crawler.spider
-                store_discovery_state(
-                    conn, spider.source.name, self.discovery, spider.since, spider.until
-                )
-        finally:
-            conn.close()
+            conn = connect(self.crawler.settings["NEWSFLOW_DATABASE_URL"])
+            try:
+                with conn:
+                    store_discovery_state(
+                        conn, spider.source.name, self.discovery, spider.since, spider.until
+                    )
+            finally:
+                conn.close()
+        except psycopg2.Error as exc:  # not saved: the next run fetches them in full, no loss
+            LOGGER.warning("feed and sitemap validators not saved: %s", describe_error(exc))
 
     def _flush(self) -> None:
+        pages, errors = self.pages, self.errors
+        self.pages, self.errors = [], []  # emptied first: a failed write must not hold the rest
+        self._flushed_at = time.monotonic()
+        if not pages and not errors:  # a timed flush of nothing: no write
+            return
+        self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
+        try:
+            self._write(pages, errors)
+            return
+        except Exception as exc:  # whatever failed, the pages are written one by one below
+            LOGGER.warning(
+                "a write of %d page(s) and %d error(s) failed, retrying: %s",
+                len(pages),
+                len(errors),
+                describe_error(exc),
+            )
+        self._recover()
+        try:
+            self._write(pages, errors)
+            return
+        except Exception as exc:
+            LOGGER.warning("the write failed again, writing page by page: %s", describe_error(exc))
+        self._recover()
+        for page in pages:
+            self._write_one(page.url, [page], [])
+        for error in errors:
+            self._write_one(error.url, [], [error])
+
+    def _write(self, pages: list[PageItem], errors: list[FetchErrorItem]) -> None:
         spider = self.crawler.spider
         source, run_id = spider.source.name, self.crawler.settings["NEWSFLOW_RUN_ID"]  # type: ignore[union-attr]
         with self.conn:
-            unchanged = store_pages(self.conn, source, run_id, self.pages)
-            store_fetch_errors(self.conn, source, run_id, self.errors)
+            unchanged = store_pages(self.conn, source, run_id, pages)
+            store_fetch_errors(self.conn, source, run_id, errors)
         for state, count in unchanged.items():  # committed: count what is stored
             self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
-        if self.pages or self.errors:  # not for a timed flush of nothing
-            self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
-        self.pages.clear()
-        self.errors.clear()
-        self._flushed_at = time.monotonic()
+
+    def _write_one(self, url: str, pages: list[PageItem], errors: list[FetchErrorItem]) -> None:
+        """Write one page (or one error); a page that fails is recorded as ``store_error``."""
+        if not self.conn.closed:
+            try:
+                self._write(pages, errors)
+                return
+            except Exception as exc:
+                reason = describe_error(exc)
+                self._recover(reconnect=False)
+        else:
+            reason = "no connection to the database"
+        if pages:
+            self.crawler.stats.inc_value("newsflow/errors/store_error")
+            LOGGER.warning("store_error: page %.200s not stored: %s", url, reason)
+            if not self.conn.closed:
+                try:
+                    self._write([], [FetchErrorItem(url, "store_error", reason)])
+                    return
+                except Exception as exc:
+                    reason = describe_error(exc)
+                    self._recover(reconnect=False)
+        LOGGER.warning("%.200s: not recorded either: %s", url, reason)
+        self.unrecorded += 1
+
+    def _recover(self, *, reconnect: bool = True) -> None:
+        """Leave the connection usable after a failed write: rolled back or, if it was lost
+        (a restarted server), opened again after a pause."""
+        if not self.conn.closed:
+            try:
+                self.conn.rollback()
+            except psycopg2.Error:
+                self.conn.close()
+        if not self.conn.closed or not reconnect:
+            return
+        time.sleep(RECONNECT_PAUSE)
+        try:
+            self.conn = connect(self.crawler.settings["NEWSFLOW_DATABASE_URL"])
+        except psycopg2.Error as exc:
+            LOGGER.warning("cannot reconnect to the database: %s", describe_error(exc))

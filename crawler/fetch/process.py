@@ -29,6 +29,9 @@ LOGGER = logging.getLogger(__name__)
 CHILD_LOGGER = logging.getLogger("crawler.fetch.process.child")
 
 _PROGRESS_INTERVAL = 1.0  # seconds between progress lines from the child
+# Of each line of the child's log kept or passed on: a traceback or a library's message may quote
+# whatever it was handed, a page included, and a task log is no place for one.
+_LOG_LINE_CHARS = 2000
 
 # Scrapy's finish_reason of a crawl stopped by one of its bounds -> the sources key that sets it
 # (the spider's own caps close it with the key's name)
@@ -284,7 +287,7 @@ def crawl_source(
             try:
                 event = json.loads(line)
             except json.JSONDecodeError:
-                CHILD_LOGGER.info("%s", line.rstrip())
+                CHILD_LOGGER.info("%s", _capped(line.rstrip()))
                 continue
             if event.get("event") == "done":
                 done = event
@@ -303,7 +306,7 @@ def crawl_source(
 
 def _drain_log(stream: IO[str], log_handle: IO[str] | None, tail: list[str]) -> None:
     for line in stream:
-        line = line.rstrip("\n")
+        line = _capped(line.rstrip("\n"))
         if log_handle is not None:
             log_handle.write(line + "\n")
         else:
@@ -311,6 +314,12 @@ def _drain_log(stream: IO[str], log_handle: IO[str] | None, tail: list[str]) -> 
         tail.append(line)
         if len(tail) > 50:
             del tail[:25]
+
+
+def _capped(line: str) -> str:
+    if len(line) <= _LOG_LINE_CHARS:
+        return line
+    return f"{line[:_LOG_LINE_CHARS]}… [{len(line) - _LOG_LINE_CHARS} more characters not logged]"
 
 
 if __name__ == "__main__":

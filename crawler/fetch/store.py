@@ -18,10 +18,11 @@ import psycopg2.errors
 import psycopg2.extensions
 from psycopg2.extras import Json, execute_values
 
-from crawler.db import query
+from crawler.db import query, without_nul
 from crawler.db.binary_copy import ColumnType, binary_copy_stream
 from crawler.fetch.compression import compress_html
 from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.urls import url_too_long
 from crawler.sources import Source
 
 
@@ -107,11 +108,12 @@ def store_discovery_state(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> None:
-    """Record the validators of a finished crawl's feed and sitemap responses."""
+    """Record the validators of a finished crawl's feed and sitemap responses (those of a
+    sitemap named by an over-long URL are not kept: it is fetched in full every time)."""
     now = datetime.now(UTC)
-    by_url = {i.url: i for i in items}
+    by_url = {i.url: i for i in items if not url_too_long(i.url)}
     rows = [
-        (i.url, source, i.etag, i.last_modified, i.status, now, since, until)
+        without_nul((i.url, source, i.etag, i.last_modified, i.status, now, since, until))
         for i in by_url.values()
     ]
     with conn.cursor() as cur:
@@ -156,18 +158,20 @@ def store_pages(
         }
         touched = [(url, by_url[url].fetched_at, run_id, by_url[url].status) for url in kept]
         rows = [
-            (
-                p.url,
-                source,
-                run_id,
-                p.fetched_at,
-                p.status,
-                p.content_type,
-                p.encoding,
-                compress_html(p.body),
-                sha256[p.url],
-                "pending",
-                p.skip_reason,
+            without_nul(
+                (
+                    p.url,
+                    source,
+                    run_id,
+                    p.fetched_at,
+                    p.status,
+                    p.content_type,
+                    p.encoding,
+                    compress_html(p.body),
+                    sha256[p.url],
+                    "pending",
+                    p.skip_reason,
+                )
             )
             for p in by_url.values()
             if p.url not in kept
@@ -230,7 +234,9 @@ def store_fetch_errors(
     now = datetime.now(UTC)
     by_url = {e.url: e for e in errors}
     rows = [
-        (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now, e.attempts)
+        without_nul(
+            (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now, e.attempts)
+        )
         for e in by_url.values()
     ]
     with conn.cursor() as cur:

@@ -19,6 +19,17 @@ def is_http_url(url: str) -> bool:
         return False
 
 
+# Longest URL stored (in UTF-8 bytes): a btree index entry holds at most ~2,700 bytes, and a longer
+# URL is no page a reader is sent to. A longer canonical link is ignored (the fetched URL is used
+# instead); a longer article URL is not fetched and counts as a crawl error (``url_too_long``).
+MAX_URL_LENGTH = 2048
+
+
+def url_too_long(url: str) -> bool:
+    """Whether ``url`` is over :data:`MAX_URL_LENGTH` and so must not be stored."""
+    return len(url.encode("utf-8")) > MAX_URL_LENGTH
+
+
 def normalize_url(url: str) -> str:
     """Canonical form used for every stored or compared URL (courlan: tracking params, case, fragment)."""
     try:

@@ -51,7 +51,7 @@ from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_ent
 from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
 from crawler.fetch.network import refusal
-from crawler.fetch.urls import is_http_url, normalize_url
+from crawler.fetch.urls import is_http_url, normalize_url, url_too_long
 from crawler.sources import Source
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
@@ -272,6 +272,11 @@ class NewsSpider(scrapy.Spider):
             return None
         url = normalize_url(url)
         if not self.source.is_article_url(url) or url in self._scheduled:
+            return None
+        if url_too_long(url):  # could not be stored: an error of the site, not fetched
+            self._scheduled.add(url)
+            self.crawler.stats.inc_value("newsflow/errors/url_too_long")
+            self.logger.warning("url_too_long: not fetched (%d characters): %.200s", len(url), url)
             return None
         if listed_date is not None and not self._in_window(_aware(listed_date)):
             self.crawler.stats.inc_value("newsflow/outside_window")
