@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +26,8 @@ import psycopg2.errors
 import psycopg2.extensions
 from psycopg2.extras import execute_values
 
-from crawler.db import query
-from crawler.fetch.urls import normalize_url
+from crawler.db import describe_error, is_connection_error, query, without_nul
+from crawler.fetch.urls import normalize_url, url_too_long
 from crawler.load.pool import (
     Job,
     Result,
@@ -66,6 +66,14 @@ class LoadCounts:
     @property
     def rejected(self) -> int:
         return sum(self.rejected_by_reason.values())
+
+    def add(self, other: LoadCounts) -> None:
+        """Add the counts of ``other`` (one write's) to these."""
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
+        self.rejected_by_reason.update(other.rejected_by_reason)
 
 
 def content_hash(article: Article) -> str:
@@ -172,7 +180,7 @@ def load_pending(
             # result as it comes, while the workers finish the rest, not all at the end.
             draining = final and drained and not queue
             if len(done) >= WRITE_SIZE or (done and (idle or draining)):
-                _write_batch(conn, source.name, run_id, done, counts)
+                _write(conn, source.name, run_id, done, counts)
                 conn.commit()
                 claimed.difference_update(url for url, _, _ in done)
                 done.clear()
@@ -185,70 +193,157 @@ def load_pending(
             pool.shutdown(cancel_futures=True)
 
 
-def _write_batch(
+def _write(
     conn: psycopg2.extensions.connection,
     source: str,
     run_id: str,
     results: list[Result],
     counts: LoadCounts,
 ) -> None:
+    """Write one batch of extraction results; if it fails, write them one by one.
+
+    A page whose article still cannot be written is rejected as ``store_error`` (with the reason
+    in the log) and the rest land: one bad page never blocks its source's load. A lost
+    connection (a restarted server) is raised instead: the load fails, its pages stay pending.
+    """
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT write_batch")
+        try:
+            written = _write_batch(cur, source, run_id, results)
+        except Exception as exc:  # whatever it was, each page is tried on its own below
+            if conn.closed or is_connection_error(exc):
+                raise
+            cur.execute("ROLLBACK TO SAVEPOINT write_batch")
+            LOGGER.warning(
+                "source=%s a write of %d page(s) failed, writing them one by one: %s",
+                source,
+                len(results),
+                describe_error(exc),
+            )
+            written = LoadCounts()
+            for result in results:
+                cur.execute("SAVEPOINT write_page")
+                try:
+                    written.add(_write_batch(cur, source, run_id, [result]))
+                except Exception as exc:
+                    if conn.closed or is_connection_error(exc):
+                        raise
+                    cur.execute("ROLLBACK TO SAVEPOINT write_page")
+                    LOGGER.warning(
+                        "source=%s store_error: %.200s not written: %s",
+                        source,
+                        result[0],
+                        describe_error(exc),
+                    )
+                    execute_values(
+                        cur, query("mark_pages"), [(result[0], "rejected", "store_error", None)]
+                    )
+                    written.rejected_by_reason["store_error"] += 1
+                cur.execute("RELEASE SAVEPOINT write_page")
+        cur.execute("RELEASE SAVEPOINT write_batch")
+    counts.add(written)
+
+
+def _write_batch(
+    cur: psycopg2.extensions.cursor, source: str, run_id: str, results: list[Result]
+) -> LoadCounts:
+    """Upsert the articles of ``results``, link near-duplicates, mark the pages; the counts.
+
+    Which page writes an article (its canonical URL, or its own URL when the canonical link is
+    over :data:`~crawler.fetch.urls.MAX_URL_LENGTH`): the page at that URL itself, else the page
+    the article was stored from, else (nothing stored yet) the last page naming it. Another page
+    naming it with other content is rejected as ``canonical_conflict``, linked to the article
+    through its ``article_url``: a page cannot take over an article of another page, or of
+    another source, by pointing its canonical link at it. A page with the same content as the
+    article is a copy of it (a redirect, a tracking variant): unchanged, as before.
+    """
+    counts = LoadCounts()
     now = datetime.now(UTC)
     marks: list[tuple[str, str, str | None, str | None]] = []
-    articles: dict[str, tuple[Any, ...]] = {}
+    claims: dict[str, list[tuple[str, Article, str, int | None]]] = {}
     for fetched_url, outcome, fingerprint in results:
         if isinstance(outcome, Rejection):
             counts.rejected_by_reason[outcome.reason] += 1
             marks.append((fetched_url, "rejected", outcome.reason, None))
             continue
         url = normalize_url(outcome.url)
-        marks.append((fetched_url, "article", None, url))
-        if url in articles:  # two fetched URLs, one canonical article: the later one wins
-            counts.unchanged += 1
-        articles[url] = (
-            url,
-            source,
-            outcome.title,
-            outcome.body,
-            list(outcome.authors),
-            outcome.published_at,
-            outcome.modified_at,
-            outcome.language,
-            outcome.section,
-            list(outcome.tags),
-            outcome.image_url,
-            outcome.description,
-            outcome.site_name,
-            content_hash(outcome),
-            fetched_url,
-            now,
-            run_id,
-            fingerprint,
+        if url_too_long(url):  # an over-long canonical link: the page's own URL instead
+            outcome = replace(outcome, url=fetched_url)
+            url = fetched_url
+        claims.setdefault(url, []).append(
+            (fetched_url, outcome, content_hash(outcome), fingerprint)
         )
-    with conn.cursor() as cur:
-        if articles:
-            written = execute_values(
-                cur,
-                query("upsert_articles"),
-                list(articles.values()),
-                # VALUES in a CTE takes its column types from the literals: cast what may be NULL.
-                template="(%s,%s,%s,%s,%s::text[],%s::timestamptz,%s::timestamptz,%s::text,"
-                "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint)",
-                page_size=500,
-                fetch=True,
-            )
-            inserted = sum(1 for _, is_new in written if is_new)
-            counts.new += inserted
-            counts.updated += len(written) - inserted
-            counts.unchanged += len(articles) - len(written)
-            if written:
-                cur.execute(
-                    query("link_near_duplicates"),
-                    {
-                        "urls": [url for url, _ in written],
-                        "max_distance": DUPLICATE_MAX_DISTANCE,
-                        "window_days": DUPLICATE_WINDOW_DAYS,
-                    },
+    stored: dict[str, tuple[str, str]] = {}
+    if claims:
+        cur.execute(query("stored_articles"), {"urls": list(claims)})
+        stored = {url: (fetched_url, digest) for url, fetched_url, digest in cur.fetchall()}
+    articles: dict[str, tuple[Any, ...]] = {}
+    for url, pages in claims.items():
+        fetched = [page[0] for page in pages]
+        stored_from, stored_hash = stored.get(url, (None, None))
+        if url in fetched:
+            writer: str | None = url
+        elif stored_from is None:
+            writer = fetched[-1]
+        else:
+            writer = stored_from if stored_from in fetched else None
+        written_hash = next((page[2] for page in pages if page[0] == writer), stored_hash)
+        for fetched_url, outcome, digest, fingerprint in pages:
+            if fetched_url != writer and digest != written_hash:
+                counts.rejected_by_reason["canonical_conflict"] += 1
+                marks.append((fetched_url, "rejected", "canonical_conflict", url))
+                continue
+            marks.append((fetched_url, "article", None, url))
+            if fetched_url != writer:  # a copy of the article under another URL
+                counts.unchanged += 1
+                continue
+            articles[url] = without_nul(
+                (
+                    url,
+                    source,
+                    outcome.title,
+                    outcome.body,
+                    list(outcome.authors),
+                    outcome.published_at,
+                    outcome.modified_at,
+                    outcome.language,
+                    outcome.section,
+                    list(outcome.tags),
+                    outcome.image_url,
+                    outcome.description,
+                    outcome.site_name,
+                    digest,
+                    fetched_url,
+                    now,
+                    run_id,
+                    fingerprint,
                 )
-                counts.duplicates += sum(1 for _, original in cur.fetchall() if original)
-        if marks:
-            execute_values(cur, query("mark_pages"), marks, page_size=500)
+            )
+    if articles:
+        written = execute_values(
+            cur,
+            query("upsert_articles"),
+            list(articles.values()),
+            # VALUES in a CTE takes its column types from the literals: cast what may be NULL.
+            template="(%s,%s,%s,%s,%s::text[],%s::timestamptz,%s::timestamptz,%s::text,"
+            "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint)",
+            page_size=500,
+            fetch=True,
+        )
+        inserted = sum(1 for _, is_new in written if is_new)
+        counts.new += inserted
+        counts.updated += len(written) - inserted
+        counts.unchanged += len(articles) - len(written)
+        if written:
+            cur.execute(
+                query("link_near_duplicates"),
+                {
+                    "urls": [url for url, _ in written],
+                    "max_distance": DUPLICATE_MAX_DISTANCE,
+                    "window_days": DUPLICATE_WINDOW_DAYS,
+                },
+            )
+            counts.duplicates += sum(1 for _, original in cur.fetchall() if original)
+    if marks:
+        execute_values(cur, query("mark_pages"), marks, page_size=500)
+    return counts

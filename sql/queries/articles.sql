@@ -1,6 +1,9 @@
 -- name: upsert_articles
 -- Insert new articles; for changed ones (content_hash differs) first copy the stored version
 -- into article_revisions, then overwrite it and count the revision; leave unchanged ones alone.
+-- A stored article is overwritten only by the page it was stored from or by the page at its URL
+-- (crawler.load.articles decides which page writes an article; this guards against a race):
+-- another page whose canonical link names it never takes it over.
 -- Returns one row per inserted or updated article: inserted = true for new rows.
 WITH incoming (url, source, title, body, authors, published_at, modified_at, language, section,
                tags, image_url, description, site_name, content_hash, fetched_url, fetched_at,
@@ -15,6 +18,7 @@ superseded AS (
     FROM incoming AS i
     JOIN articles AS a ON a.url = i.url
     WHERE a.content_hash IS DISTINCT FROM i.content_hash
+      AND (a.fetched_url = i.fetched_url OR i.fetched_url = i.url)
     ON CONFLICT (article_url, revision) DO NOTHING
 )
 INSERT INTO articles (url, source, title, body, authors, published_at, modified_at, language,
@@ -42,7 +46,15 @@ SET source = excluded.source,
     revision_count = articles.revision_count + 1,
     updated_at = now()
 WHERE articles.content_hash IS DISTINCT FROM excluded.content_hash
+  AND (articles.fetched_url = excluded.fetched_url OR excluded.fetched_url = excluded.url)
 RETURNING url, (xmax = 0) AS inserted;
+
+-- name: stored_articles
+-- Of the given (canonical) URLs, the stored articles: the page each was stored from, and its
+-- content_hash. A page may write an article only if it is that page or the page at its URL.
+SELECT url, fetched_url, content_hash
+FROM articles
+WHERE url = ANY(%(urls)s);
 
 -- name: link_near_duplicates
 -- For the given (new or changed) articles: duplicate_of = the root of the earliest-stored other
