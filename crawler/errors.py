@@ -20,7 +20,13 @@ class MigrationError(NewsflowError):
 
 
 class CrawlError(NewsflowError):
-    """Raised by ``run.crawl_source`` when the crawl child process fails as a whole."""
+    """Raised by the crawl step when the crawl fails as a whole (its child process, or the
+    database it records into)."""
+
+
+class LoadError(NewsflowError):
+    """Raised by the load step when the load fails as a whole (the database went away, say);
+    its pages stay pending for the next load."""
 
 
 class CheckFailed(NewsflowError):

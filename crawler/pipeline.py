@@ -4,6 +4,10 @@ The CLI, the Airflow DAGs and ``newsflow reextract`` call the same steps; steps 
 through PostgreSQL, so each may run on a different worker. The steps take their own locks
 (:mod:`crawler.db.locks`): the crawl holds its domains' crawl locks and the load its source's load
 lock, so runs started any way, anywhere, never crawl one site or load one source at once.
+
+A step that fails as a whole finishes its ``crawl_runs`` row as ``failed`` with the reason (waiting
+a while for a database that is restarting) and raises a :class:`~crawler.errors.NewsflowError`:
+no row is left ``running``, and the next run picks up what this one could not finish.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -18,19 +23,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 from psycopg2.extras import Json
 
-from crawler.db import query, transaction
+from crawler.db import describe_error, is_connection_error, query, transaction
 from crawler.db.locks import OnWait, domain_locks, source_load_lock
-from crawler.errors import CrawlError, NewsflowError
+from crawler.errors import CrawlError, LoadError, NewsflowError
 from crawler.fetch.process import CAP_REASONS, CrawlResult, crawl_source
 from crawler.fetch.store import sync_sources
-from crawler.load.articles import load_pending
+from crawler.load.articles import LoadCounts, load_pending
 from crawler.models import RunCounts
 from crawler.quality.check import CheckResult, run_checks
 from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)
+
+RECORD_WAIT = 60.0  # seconds a step's record waits for the database (a restart takes seconds)
+_RECORD_POLL = 1.0
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -57,12 +66,17 @@ def crawl_step(
     date lies in ``[since, until)``; undated candidates are fetched anyway. Holds the crawl lock
     of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one.
     """
-    with transaction(database_url) as conn, conn.cursor() as cur:
-        sync_sources(conn, [source])
-        cur.execute(
-            query("start_crawl_run"),
-            {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)},
-        )
+    try:
+        with transaction(database_url) as conn, conn.cursor() as cur:
+            sync_sources(conn, [source])
+            cur.execute(
+                query("start_crawl_run"),
+                {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)},
+            )
+    except psycopg2.Error as exc:  # no row yet: nothing to finish
+        raise CrawlError(
+            f"source {source.name!r}: cannot start the run: {describe_error(exc)}"
+        ) from exc
     try:
         with domain_locks(
             database_url,
@@ -80,21 +94,33 @@ def crawl_step(
                 since=since,
                 until=until,
             )
-    except CrawlError as exc:
-        _finish_crawl(database_url, source, run_id, CrawlResult(), "failed", str(exc))
-        raise
-    if result.discovery_responses == 0 and result.pages_fetched == 0 and result.errors > 0:
-        message = (
-            f"source {source.name!r}: no feed, sitemap or listing answered, nothing fetched, "
-            f"{result.errors} error(s): "
-            + ", ".join(f"{k}={v}" for k, v in sorted(result.errors_by_class.items()))
+    except Exception as exc:
+        error = _as_step_error(exc, f"source {source.name!r}: crawl failed", CrawlError)
+        _recorded_or_logged(
+            lambda: _finish_crawl(
+                database_url, source, run_id, CrawlResult(), "failed", _message(error)
+            )
         )
-        _finish_crawl(database_url, source, run_id, result, "failed", message)
-        raise CrawlError(message)
-    cut_short = _cut_short_message(result)
-    if cut_short is not None:
-        LOGGER.warning("source=%s %s", source.name, cut_short)
-    _finish_crawl(database_url, source, run_id, result, "crawled", cut_short)
+        if error is exc:
+            raise
+        raise error from exc
+    try:
+        if result.discovery_responses == 0 and result.pages_fetched == 0 and result.errors > 0:
+            message = (
+                f"source {source.name!r}: no feed, sitemap or listing answered, nothing fetched, "
+                f"{result.errors} error(s): "
+                + ", ".join(f"{k}={v}" for k, v in sorted(result.errors_by_class.items()))
+            )
+            _finish_crawl(database_url, source, run_id, result, "failed", message)
+            raise CrawlError(message)
+        cut_short = _cut_short_message(result)
+        if cut_short is not None:
+            LOGGER.warning("source=%s %s", source.name, cut_short)
+        _finish_crawl(database_url, source, run_id, result, "crawled", cut_short)
+    except psycopg2.Error as exc:  # out of reach for longer than RECORD_WAIT
+        raise CrawlError(
+            f"source {source.name!r}: crawled, but the run could not be recorded: {describe_error(exc)}"
+        ) from exc
     LOGGER.info(
         "source=%s crawled: discovered=%d fetched=%d known_skipped=%d errors=%d %s",
         source.name,
@@ -127,22 +153,66 @@ def _finish_crawl(
     status: str,
     message: str | None,
 ) -> None:
-    with transaction(database_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            query("finish_crawl"),
-            {
-                "source": source.name,
-                "run_id": run_id,
-                "status": status,
-                "crawled_at": datetime.now(UTC),
-                "pages_fetched": result.pages_fetched,
-                "errors": result.errors,
-                "errors_by_class": Json(result.errors_by_class),
-                "crawl_stats": Json(result.stats, dumps=lambda o: _json_dumps(o)),
-                "message": message,
-                "articles_unchanged": result.known_articles_skipped + result.unchanged_articles,
-            },
-        )
+    params = {
+        "source": source.name,
+        "run_id": run_id,
+        "status": status,
+        "crawled_at": datetime.now(UTC),
+        "pages_fetched": result.pages_fetched,
+        "errors": result.errors,
+        "errors_by_class": Json(result.errors_by_class),
+        "crawl_stats": Json(result.stats, dumps=lambda o: _json_dumps(o)),
+        "message": message,
+        "articles_unchanged": result.known_articles_skipped + result.unchanged_articles,
+    }
+    _record(database_url, lambda cur: cur.execute(query("finish_crawl"), params))
+
+
+def _fail_load(database_url: str, source: Source, run_id: str, message: str) -> None:
+    params = {
+        "source": source.name,
+        "run_id": run_id,
+        "finished_at": datetime.now(UTC),
+        "message": message,
+    }
+    _record(database_url, lambda cur: cur.execute(query("fail_load"), params))
+
+
+def _record(database_url: str, write: Callable[[Any], None]) -> None:
+    """Run ``write(cursor)`` in a transaction of its own, waiting up to :data:`RECORD_WAIT` for
+    a database out of reach: a step's outcome unrecorded would leave its run ``running``."""
+    deadline = time.monotonic() + RECORD_WAIT
+    while True:
+        try:
+            with transaction(database_url) as conn, conn.cursor() as cur:
+                write(cur)
+            return
+        except psycopg2.Error as exc:
+            if not is_connection_error(exc) or time.monotonic() >= deadline:
+                raise
+            LOGGER.warning("database out of reach, trying again: %s", describe_error(exc))
+            time.sleep(_RECORD_POLL)
+
+
+def _recorded_or_logged(record: Callable[[], None]) -> None:
+    """Record a failure; if even that fails, log it and let the step's own error be raised."""
+    try:
+        record()
+    except psycopg2.Error as exc:
+        LOGGER.error("the failed run could not be recorded: %s", describe_error(exc))
+
+
+def _as_step_error(exc: Exception, what: str, kind: type[NewsflowError]) -> Exception:
+    """The error a failed step raises: ours as they are, a database error as ``kind`` (the CLI
+    and the DAGs report those), anything else (a bug) as it is."""
+    if isinstance(exc, psycopg2.Error):
+        return kind(f"{what}: {describe_error(exc)}")
+    return exc
+
+
+def _message(error: BaseException) -> str:
+    """The message recorded in ``crawl_runs`` for a failed step."""
+    return str(error) if isinstance(error, NewsflowError) else describe_error(error)
 
 
 def _json_dumps(obj: Any) -> str:
@@ -169,40 +239,26 @@ def load_step(
     load lock (a source waiting for another run must not keep this run's other sources from
     extracting), serialises extraction between the sources of one process.
     """
-    with (
-        source_load_lock(
-            database_url,
-            source.name,
-            owner=f"newsflow load {source.name} {run_id}",
-            on_wait=on_wait,
-        ),
-        cpu_lock if cpu_lock is not None else contextlib.nullcontext(),
-        transaction(database_url) as conn,
-    ):
-        counts = load_pending(conn, source, run_id, workers=workers, follow=follow)
-    with transaction(database_url) as conn, conn.cursor() as cur:
-        cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
-        row = cur.fetchone()
-        if row is None:
-            raise CrawlError(
-                f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first"
-            )
-        new, updated, unchanged, _rejected, by_reason = row
-        reasons = Counter(by_reason) + counts.rejected_by_reason
-        cur.execute(
-            query("finish_load"),
-            {
-                "source": source.name,
-                "run_id": run_id,
-                "finished_at": datetime.now(UTC),
-                "articles_new": new + counts.new,
-                "articles_updated": updated + counts.updated,
-                "articles_unchanged": unchanged + counts.unchanged,
-                "rejected": sum(reasons.values()),
-                "rejected_by_reason": Json(dict(reasons)),
-            },
-        )
-    run = get_run_counts(database_url, source.name, run_id)
+    try:
+        with (
+            source_load_lock(
+                database_url,
+                source.name,
+                owner=f"newsflow load {source.name} {run_id}",
+                on_wait=on_wait,
+            ),
+            cpu_lock if cpu_lock is not None else contextlib.nullcontext(),
+            transaction(database_url) as conn,
+        ):
+            counts = load_pending(conn, source, run_id, workers=workers, follow=follow)
+        _record(database_url, lambda cur: _finish_load(cur, source, run_id, counts))
+        run = get_run_counts(database_url, source.name, run_id)
+    except Exception as exc:
+        error = _as_step_error(exc, f"source {source.name!r}: load failed", LoadError)
+        _recorded_or_logged(lambda: _fail_load(database_url, source, run_id, _message(error)))
+        if error is exc:
+            raise
+        raise error from exc
     LOGGER.info(
         "source=%s loaded: new=%d updated=%d unchanged=%d rejected=%d %s",
         source.name,
@@ -213,6 +269,31 @@ def load_step(
         run.rejected_by_reason,
     )
     return run
+
+
+def _finish_load(cur: Any, source: Source, run_id: str, counts: LoadCounts) -> None:
+    """Add the load's counts to the run's row and finish it."""
+    cur.execute(query("lock_crawl_run"), {"source": source.name, "run_id": run_id})
+    row = cur.fetchone()
+    if row is None:
+        raise CrawlError(
+            f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first"
+        )
+    new, updated, unchanged, _rejected, by_reason = row
+    reasons = Counter(by_reason) + counts.rejected_by_reason
+    cur.execute(
+        query("finish_load"),
+        {
+            "source": source.name,
+            "run_id": run_id,
+            "finished_at": datetime.now(UTC),
+            "articles_new": new + counts.new,
+            "articles_updated": updated + counts.updated,
+            "articles_unchanged": unchanged + counts.unchanged,
+            "rejected": sum(reasons.values()),
+            "rejected_by_reason": Json(dict(reasons)),
+        },
+    )
 
 
 def crawl_and_load_step(
@@ -267,9 +348,13 @@ def crawl_and_load_step(
             on_wait=on_wait,
             cpu_lock=cpu_lock,
         )
-    except NewsflowError:
+    except Exception as exc:
         thread.join()
-        if failure:  # the crawl's error explains the load's
+        # The crawl may have ended after the load failed, recording the run as crawled: it
+        # failed, and the crawl's error (if any) explains the load's.
+        cause = failure[0] if failure else exc
+        _recorded_or_logged(lambda: _fail_load(database_url, source, run_id, _message(cause)))
+        if failure and isinstance(exc, NewsflowError):
             raise failure[0] from None
         raise
     thread.join()

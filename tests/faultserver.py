@@ -17,7 +17,7 @@ an XML declaration, and ending in malformed XML).
 | ``/a/bomb.html`` | ``Content-Encoding: gzip``: 20 KB that inflate to 64 MB |
 | ``/a/report.html`` | a 5 MB PDF, streamed in 64 KB chunks |
 | ``/a/photo.html`` | ``image/png`` |
-| any path in ``pages`` | that HTML (a test's own pages) |
+| any path in ``pages`` | that HTML (a test's own pages), with its ``content_types`` entry if any |
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ class FaultServer:
         self.lock = threading.Lock()
         self.first_retry_after: float | None = None  # monotonic time of the first such request
         self.pages: dict[str, bytes] = {}  # more HTML pages (path -> body), served first
+        # Content-Type of some of those pages, sent as given (a NUL byte included)
+        self.content_types: dict[str, str] = {}
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -142,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/feed.xml":
             return self._send(200, f.feed(), "application/rss+xml; charset=windows-1252")
         if path in f.pages:
-            return self._send(200, f.pages[path], "text/html; charset=utf-8")
+            content_type = f.content_types.get(path, "text/html; charset=utf-8")
+            return self._send(200, f.pages[path], content_type)
         name = path.removeprefix("/a/").removesuffix(".html")
         if name in ARTICLES:
             return self._send(200, article_html(name), "text/html; charset=utf-8")

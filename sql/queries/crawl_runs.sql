@@ -3,7 +3,7 @@
 INSERT INTO crawl_runs (source, run_id, started_at, status)
 VALUES (%(source)s, %(run_id)s, %(started_at)s, 'running')
 ON CONFLICT (source, run_id) DO UPDATE
-SET started_at = excluded.started_at, status = 'running', message = NULL;
+SET started_at = excluded.started_at, status = 'running', message = NULL, finished_at = NULL;
 
 -- name: finish_crawl
 -- Record the crawl step's counts.
@@ -34,9 +34,12 @@ FOR UPDATE;
 
 -- name: finish_load
 -- Record the load step's counts (added to those of an earlier attempt of the same run).
--- A run whose crawl failed stays failed (the CLI loads what a failed crawl stored).
+-- A run whose crawl failed stays failed (the CLI loads what a failed crawl stored); one whose
+-- earlier load failed (fail_load set finished_at) succeeds now that a load has finished.
 UPDATE crawl_runs
-SET status = CASE WHEN status = 'failed' THEN 'failed' ELSE 'succeeded' END,
+SET status = CASE WHEN status = 'failed' AND finished_at IS NULL THEN 'failed'
+                  ELSE 'succeeded' END,
+    message = CASE WHEN status = 'failed' AND finished_at IS NOT NULL THEN NULL ELSE message END,
     finished_at = %(finished_at)s,
     articles_new = %(articles_new)s,
     articles_updated = %(articles_updated)s,
@@ -59,3 +62,11 @@ VALUES (%(source)s, %(run_id)s, %(started_at)s, %(started_at)s, 'crawled', %(mes
 ON CONFLICT (source, run_id) DO UPDATE
 SET started_at = excluded.started_at, crawled_at = excluded.crawled_at, status = 'crawled',
     message = excluded.message;
+
+-- name: fail_load
+-- The load failed as a whole (the database went away, say): the run is finished as failed with
+-- the reason, never left running; its pages stay pending for the next load. A failed crawl is
+-- recorded by finish_crawl instead (finished_at stays NULL: no load has finished).
+UPDATE crawl_runs
+SET status = 'failed', finished_at = %(finished_at)s, message = %(message)s
+WHERE source = %(source)s AND run_id = %(run_id)s;
