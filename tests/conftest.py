@@ -46,6 +46,8 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
 
 
 _TABLES = (
+    "check_runs",
+    "url_discoveries",
     "fetch_errors",
     "article_revisions",
     "articles",

@@ -43,6 +43,7 @@ class Candidate:
 
     url: str
     lastmod: datetime | None = None
+    news: bool = False  # a news sitemap's entry (it has <news:news>): told apart from a sitemap's
 
 
 def maybe_gunzip(body: bytes) -> bytes:
@@ -57,7 +58,8 @@ def sitemap_entries(
 ) -> tuple[Literal["urlset", "sitemapindex", "invalid"], list[Candidate]]:
     """Parse a (possibly gzipped) sitemap or sitemap index into candidates.
 
-    News sitemaps give ``news:publication_date``; it is preferred over ``lastmod``.
+    Entries of a news sitemap (those with a ``<news:news>`` element) are marked ``news``; their
+    ``news:publication_date`` is preferred over ``lastmod``.
     """
     body = maybe_gunzip(body)
     try:
@@ -66,18 +68,23 @@ def sitemap_entries(
         return "invalid", []
     if sitemap.type not in ("urlset", "sitemapindex"):
         return "invalid", []
-    news_dates = _news_publication_dates(body) if b"publication_date" in body else {}
+    # The news namespace must be declared for any <news:news>: no second parse without it.
+    news = _news_entries(body) if _NEWS_NAMESPACE in body else {}
     out = []
     for entry in sitemap:
         loc = entry.get("loc", "").strip()
         if not loc:
             continue
-        date = news_dates.get(loc) or parse_datetime(entry.get("lastmod"))
-        out.append(Candidate(loc, date))
+        date = news.get(loc) or parse_datetime(entry.get("lastmod"))
+        out.append(Candidate(loc, date, news=loc in news))
     return sitemap.type, out  # type: ignore[return-value]
 
 
-def _news_publication_dates(body: bytes) -> dict[str, datetime]:
+_NEWS_NAMESPACE = b"http://www.google.com/schemas/sitemap-news/0.9"
+
+
+def _news_entries(body: bytes) -> dict[str, datetime | None]:
+    """URL → publication date (None if unreadable) of every entry with a ``<news:news>``."""
     # Scrapy's Sitemap flattens <news:news> to an empty string, losing the publication date.
     parser = lxml.etree.XMLParser(
         recover=True, resolve_entities=False, no_network=True, huge_tree=False
@@ -89,14 +96,13 @@ def _news_publication_dates(body: bytes) -> dict[str, datetime]:
         return {}
     if root is None:
         return {}
-    dates: dict[str, datetime] = {}
+    entries: dict[str, datetime | None] = {}
     for url in root.iterfind("{*}url"):
         loc = url.findtext("{*}loc")
-        pub = url.findtext("{*}news/{*}publication_date")
-        parsed = parse_datetime(pub)
-        if loc and parsed:
-            dates[loc.strip()] = parsed
-    return dates
+        news = url.find("{*}news")
+        if loc and news is not None:
+            entries[loc.strip()] = parse_datetime(news.findtext("{*}publication_date"))
+    return entries
 
 
 def _as_utf8_xml(body: bytes, charset: str | None) -> bytes:

@@ -12,6 +12,10 @@ from typing import Any
 
 _REPR_CHARS = 120  # of each text value in an item's repr
 
+# Discovery channels, as url_discoveries.channel records them: RSS and Atom feeds, news sitemaps
+# (entries with <news:news>), other sitemaps, listing pages.
+CHANNELS = ("feed", "news_sitemap", "sitemap", "listing")
+
 
 def _short_repr(item: Any) -> str:
     parts = []
@@ -37,7 +41,7 @@ class PageItem:
     encoding: str | None  # charset from the Content-Type header, if any
     body: bytes
     fetched_at: datetime
-    discovered_via: str  # "feed" | "sitemap" | "listing"
+    discovered_via: str  # a discovery CHANNEL, or "revisit" | "retry"
     skip_reason: str | None = None  # e.g. "not_html": stored as rejected without extraction
 
     __repr__ = _short_repr
@@ -64,5 +68,15 @@ class DiscoveryStateItem:
     etag: str | None
     last_modified: str | None
     status: int
+
+    __repr__ = _short_repr
+
+
+@dataclass(slots=True, repr=False)
+class DiscoveredUrlsItem:
+    """Article URLs that one discovery response listed, each with its channel (provenance)."""
+
+    found: tuple[tuple[str, str], ...]  # (normalised URL, channel), each pair once per run
+    discovered_at: datetime
 
     __repr__ = _short_repr

@@ -11,8 +11,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.db import connect, describe_error
-from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
-from crawler.fetch.store import store_discovery_state, store_fetch_errors, store_pages
+from crawler.fetch.items import DiscoveredUrlsItem, DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.store import (
+    store_discoveries,
+    store_discovery_state,
+    store_fetch_errors,
+    store_pages,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -24,7 +29,8 @@ RECONNECT_PAUSE = 1.0
 
 
 class StorePipeline:
-    """Writes fetched pages to ``raw_pages`` and failures to ``fetch_errors``, in batches.
+    """Writes fetched pages to ``raw_pages``, failures to ``fetch_errors`` and the URLs each
+    channel listed to ``url_discoveries``, in batches.
 
     One page that cannot be written costs only itself: a failed batch is rolled back (the
     connection reopened if it was lost) and tried once more, then written page by page; a page
@@ -41,6 +47,7 @@ class StorePipeline:
         self.pages: list[PageItem] = []
         self.errors: list[FetchErrorItem] = []
         self.discovery: list[DiscoveryStateItem] = []
+        self.discovered: list[DiscoveredUrlsItem] = []
         self.conn: Any = None
         self.unrecorded = 0  # pages or errors neither stored nor recorded (database away)
         self._flushed_at = time.monotonic()
@@ -71,6 +78,8 @@ class StorePipeline:
             self.errors.append(item)
         elif isinstance(item, DiscoveryStateItem):
             self.discovery.append(item)
+        elif isinstance(item, DiscoveredUrlsItem):
+            self.discovered.append(item)
         if (
             len(self.pages) + len(self.errors) >= self._flush_at
             or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
@@ -102,9 +111,12 @@ class StorePipeline:
             LOGGER.warning("feed and sitemap validators not saved: %s", describe_error(exc))
 
     def _flush(self) -> None:
-        pages, errors = self.pages, self.errors
-        self.pages, self.errors = [], []  # emptied first: a failed write must not hold the rest
+        pages, errors, discovered = self.pages, self.errors, self.discovered
+        # Emptied first: a failed write must not hold the rest.
+        self.pages, self.errors, self.discovered = [], [], []
         self._flushed_at = time.monotonic()
+        if discovered:
+            self._write_discoveries(discovered)
         if not pages and not errors:  # a timed flush of nothing: no write
             return
         self._flush_at = min(FLUSH_EVERY, self._flush_at * 2)
@@ -138,6 +150,23 @@ class StorePipeline:
             store_fetch_errors(self.conn, source, run_id, errors)
         for state, count in unchanged.items():  # committed: count what is stored
             self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
+
+    def _write_discoveries(self, discovered: list[DiscoveredUrlsItem]) -> None:
+        """Record which channels listed which URLs. Provenance is an audit trail, not data a
+        page needs: a failed write is logged and counted, and the crawl goes on."""
+        spider = self.crawler.spider
+        source, run_id = spider.source.name, self.crawler.settings["NEWSFLOW_RUN_ID"]  # type: ignore[union-attr]
+        try:
+            with self.conn:
+                store_discoveries(self.conn, source, run_id, discovered)
+        except Exception as exc:
+            self.crawler.stats.inc_value("newsflow/discoveries_not_recorded", len(discovered))
+            LOGGER.warning(
+                "discovery channels of %d response(s) not recorded: %s",
+                len(discovered),
+                describe_error(exc),
+            )
+            self._recover()
 
     def _write_one(self, url: str, pages: list[PageItem], errors: list[FetchErrorItem]) -> None:
         """Write one page (or one error); a page that fails is recorded as ``store_error``."""

@@ -1,8 +1,9 @@
-"""Raw-page storage for the fetch stage: pages, fetch errors and discovery validators.
+"""Raw-page storage for the fetch stage: pages, fetch errors, discovery validators, provenance.
 
 The crawl stores every fetched article page compressed (:mod:`crawler.fetch.compression`) in
-``raw_pages`` (state ``pending``) for the load stage; what it must not fetch again (known,
-revisited and retried URLs, feed and sitemap validators) is read from here too.
+``raw_pages`` (state ``pending``) for the load stage, and the channels that listed each article
+URL in ``url_discoveries``; what it must not fetch again (known, revisited and retried URLs, feed
+and sitemap validators) is read from here too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from psycopg2.extras import Json, execute_values
 from crawler.db import query, without_nul
 from crawler.db.binary_copy import ColumnType, binary_copy_stream
 from crawler.fetch.compression import compress_html
-from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.items import DiscoveredUrlsItem, DiscoveryStateItem, FetchErrorItem, PageItem
 from crawler.fetch.urls import url_too_long
 from crawler.sources import Source
 
@@ -241,3 +242,27 @@ def store_fetch_errors(
     ]
     with conn.cursor() as cur:
         execute_values(cur, query("upsert_fetch_errors"), rows, page_size=500)
+
+
+def store_discoveries(
+    conn: psycopg2.extensions.connection,
+    source: str,
+    run_id: str,
+    items: Sequence[DiscoveredUrlsItem],
+) -> None:
+    """Record which channel listed which article URL; a pair stored already keeps its first time."""
+    rows = [(url, channel, i.discovered_at) for i in items for url, channel in i.found]
+    if not rows:
+        return
+    urls, channels, times = (list(column) for column in zip(*rows, strict=True))
+    with conn.cursor() as cur:
+        cur.execute(
+            query("insert_url_discoveries"),
+            {
+                "source": source,
+                "run_id": run_id,
+                "urls": urls,
+                "channels": channels,
+                "discovered_at": times,
+            },
+        )

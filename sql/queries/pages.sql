@@ -164,3 +164,12 @@ FROM fetch_errors
 WHERE source = %(source)s
   AND attempts < %(max_attempts)s
 ORDER BY last_try_at, url;
+
+-- name: insert_url_discoveries
+-- The article URLs discovery channels listed (arrays of equal length: url, channel, time); a
+-- (URL, channel) pair already recorded keeps its first run and time.
+INSERT INTO url_discoveries (url, channel, source, run_id, discovered_at)
+SELECT d.url, d.channel, %(source)s, %(run_id)s, d.discovered_at
+FROM unnest(%(urls)s::text[], %(channels)s::text[], %(discovered_at)s::timestamptz[])
+     AS d (url, channel, discovered_at)
+ON CONFLICT (url, channel) DO NOTHING;

@@ -100,3 +100,16 @@ def test_pagination_links() -> None:
         None, "A long headline that mentions what comes next for the economy"
     )
     assert not is_pagination_link("nofollow", "Read")
+
+
+def test_news_sitemap_entries_are_told_apart_from_plain_ones() -> None:
+    # Only the entry with <news:news> is a news sitemap's; the plain one beside it is not.
+    _, entries = sitemap_entries(NEWS_SITEMAP)
+    assert [(e.url, e.news) for e in entries] == [
+        ("https://ex.jp/articles/7", True),
+        ("https://ex.jp/articles/8", False),
+    ]
+    _, plain = sitemap_entries(NEWS_SITEMAP.replace(b"sitemap-news/0.9", b"elsewhere/0.9"))
+    assert not any(e.news for e in plain), "news:news in an undeclared namespace is no news entry"
+    _, index = sitemap_entries(SITEMAP_INDEX)
+    assert not any(e.news for e in index)

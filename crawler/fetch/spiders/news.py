@@ -12,6 +12,10 @@ A crawl is bounded: at most ``NEWSFLOW_MAX_ARTICLES`` article requests and
 so no feed or sitemap validators are saved (:class:`~crawler.fetch.pipelines.StorePipeline`) and
 the next run reads them in full and fetches what this one left.
 
+Every article URL a channel lists (feed, news sitemap, sitemap, listing page) is reported once
+per run and channel as a :class:`DiscoveredUrlsItem`, fetched or not: the provenance of articles
+(``url_discoveries``).
+
 Feeds and sitemaps are fetched conditionally (``If-None-Match``/``If-Modified-Since`` from the
 last complete run); a 304 ends there. With ``since``/``until`` (backfill), candidates whose
 listing date falls outside the window are not fetched; undated candidates are.
@@ -48,7 +52,12 @@ from twisted.web._newclient import ResponseFailed
 
 from crawler.fetch import settings as _defaults
 from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
-from crawler.fetch.items import DiscoveryStateItem, FetchErrorItem, PageItem
+from crawler.fetch.items import (
+    DiscoveredUrlsItem,
+    DiscoveryStateItem,
+    FetchErrorItem,
+    PageItem,
+)
 from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
 from crawler.fetch.network import refusal
 from crawler.fetch.urls import is_http_url, normalize_url, url_too_long
@@ -91,6 +100,7 @@ class NewsSpider(scrapy.Spider):
         self.since = since
         self.until = until
         self._scheduled: set[str] = set()
+        self._found: set[tuple[str, str]] = set()  # (URL, channel) pairs already reported
         self._requested_articles = 0
         self.cut_short: str | None = None  # the cap that left candidates out, if one did
         # caps: the crawl's settings (from_crawler), the project's defaults until then
@@ -185,7 +195,7 @@ class NewsSpider(scrapy.Spider):
                 response.url, "invalid_feed", "not an RSS or Atom feed", response.status
             )
             return
-        yield from self._candidate_requests(((e.url, e.lastmod) for e in entries), "feed")
+        yield from self._candidate_requests((e.url, e.lastmod, "feed") for e in entries)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         self.crawler.stats.inc_value("newsflow/discovery_responses")
@@ -201,7 +211,9 @@ class NewsSpider(scrapy.Spider):
             )
             return
         if kind != "sitemapindex":
-            yield from self._candidate_requests(((e.url, e.lastmod) for e in entries), "sitemap")
+            yield from self._candidate_requests(
+                (e.url, e.lastmod, "news_sitemap" if e.news else "sitemap") for e in entries
+            )
             return
         depth = response.meta.get("depth_sm", 0)
         for entry in entries:
@@ -225,7 +237,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         hops = response.meta.get("hops", 0)
-        articles: list[tuple[str, datetime | None]] = []
+        articles: list[tuple[str, datetime | None, str]] = []
         pages: list[str] = []
         for link in response.css("a[href]"):
             href = link.attrib.get("href", "")
@@ -235,12 +247,12 @@ class NewsSpider(scrapy.Spider):
             if not self._is_http(url):
                 continue
             if self.source.is_article_url(normalize_url(url)):
-                articles.append((url, None))
+                articles.append((url, None, "listing"))
             elif hops < self.source.follow_depth and is_pagination_link(
                 link.attrib.get("rel"), " ".join(link.css("::text").getall())
             ):
                 pages.append(url)
-        yield from self._candidate_requests(articles, "listing")
+        yield from self._candidate_requests(articles)
         for url in pages:
             if self._may_follow(url):
                 yield response.follow(
@@ -266,12 +278,20 @@ class NewsSpider(scrapy.Spider):
             return False
         return True
 
-    def _candidate(self, url: str, via: str, listed_date: datetime | None) -> str | None:
-        """``url`` canonicalised if it is a new article candidate of this run, else None."""
+    def _candidate(
+        self, url: str, via: str, listed_date: datetime | None, found: list[tuple[str, str]]
+    ) -> str | None:
+        """``url`` canonicalised if it is a new article candidate of this run, else None. An
+        article URL is first added to ``found`` (its channel's provenance, once per run)."""
         if not self._is_http(url):
             return None
         url = normalize_url(url)
-        if not self.source.is_article_url(url) or url in self._scheduled:
+        if not self.source.is_article_url(url):
+            return None
+        if (url, via) not in self._found:
+            self._found.add((url, via))
+            found.append((url, via))
+        if url in self._scheduled:
             return None
         if url_too_long(url):  # could not be stored: an error of the site, not fetched
             self._scheduled.add(url)
@@ -289,24 +309,28 @@ class NewsSpider(scrapy.Spider):
         return url
 
     def _candidate_requests(
-        self, candidates: Iterable[tuple[str, datetime | None]], via: str
-    ) -> Iterator[scrapy.Request]:
-        """Article requests for the new candidates, stored URLs looked up a batch at a time."""
-        batch: list[str] = []
-        for url, listed_date in candidates:
-            candidate = self._candidate(url, via, listed_date)
+        self, candidates: Iterable[tuple[str, datetime | None, str]]
+    ) -> Iterator[Any]:
+        """Article requests for the new ``(url, listed date, channel)`` candidates, stored URLs
+        looked up a batch at a time; then the provenance of every article URL listed."""
+        batch: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] = []
+        for url, listed_date, via in candidates:
+            candidate = self._candidate(url, via, listed_date, found)
             if candidate is not None:
-                batch.append(candidate)
+                batch.append((candidate, via))
             if len(batch) >= _KNOWN_BATCH:
-                yield from self._article_requests_of(batch, via)
+                yield from self._article_requests_of(batch)
                 batch = []
         if batch:
-            yield from self._article_requests_of(batch, via)
+            yield from self._article_requests_of(batch)
+        if found:
+            yield DiscoveredUrlsItem(tuple(found), datetime.now(UTC))
 
-    def _article_requests_of(self, urls: list[str], via: str) -> Iterator[scrapy.Request]:
+    def _article_requests_of(self, candidates: list[tuple[str, str]]) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
-        known = self.known_urls(urls)
-        for url in urls:
+        known = self.known_urls([url for url, _ in candidates])
+        for url, via in candidates:
             is_article = known.get(url)
             if is_article is not None:
                 stats.inc_value("newsflow/known_skipped")
