@@ -275,6 +275,9 @@ def cmd_reextract(args: argparse.Namespace, config: Config) -> int:
             f"unchanged {counts.articles_unchanged}, rejected {counts.rejected}, "
             f"skipped {result.skipped_pruned} (stored HTML pruned)"
         )
+        for run_id, still in result.rechecked.items():
+            outcome = "still failing: " + ", ".join(still) if still else "checks pass"
+            print(f"{counts.source}: run {run_id} checked again, {outcome}")
     return 0
 
 

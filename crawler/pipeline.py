@@ -33,7 +33,7 @@ from crawler.fetch.process import CAP_REASONS, CrawlResult, crawl_source
 from crawler.fetch.store import sync_sources
 from crawler.load.articles import LoadCounts, load_pending
 from crawler.models import RunCounts
-from crawler.quality.check import CheckResult, run_checks
+from crawler.quality.check import CheckResult, record_checks, run_checks
 from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)
@@ -59,19 +59,28 @@ def crawl_step(
     since: datetime | None = None,
     until: datetime | None = None,
     on_wait: OnWait | None = None,
+    dag_id: str | None = None,
+    map_index: int | None = None,
 ) -> CrawlResult:
     """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all.
 
     ``since``/``until`` (timezone-aware) restrict a backfill to candidates whose feed or sitemap
     date lies in ``[since, until)``; undated candidates are fetched anyway. Holds the crawl lock
-    of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one.
+    of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one. ``dag_id`` and
+    ``map_index`` name the Airflow task instance running it (the Sources page links to it).
     """
     try:
         with transaction(database_url) as conn, conn.cursor() as cur:
             sync_sources(conn, [source])
             cur.execute(
                 query("start_crawl_run"),
-                {"source": source.name, "run_id": run_id, "started_at": datetime.now(UTC)},
+                {
+                    "source": source.name,
+                    "run_id": run_id,
+                    "started_at": datetime.now(UTC),
+                    "dag_id": dag_id,
+                    "map_index": map_index,
+                },
             )
     except psycopg2.Error as exc:  # no row yet: nothing to finish
         raise CrawlError(
@@ -364,8 +373,10 @@ def crawl_and_load_step(
 
 
 def check_step(source: Source, *, database_url: str, run_id: str) -> list[CheckResult]:
-    """Run the data-quality checks for the source's run; returns the failed ones (logged)."""
-    results = run_checks(database_url, source.name, run_id)
+    """Run the data-quality checks for the source's run (with its drift thresholds) and record
+    their outcome in ``check_runs``; returns the failed ones (logged)."""
+    results = run_checks(database_url, source.name, run_id, drift=source.drift)
+    record_checks(database_url, source.name, run_id, results)
     failed = [r for r in results if not r.passed]
     for r in failed:
         LOGGER.warning("source=%s check failed: %s", source.name, r.describe())

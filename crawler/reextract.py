@@ -10,6 +10,10 @@ Pages whose stored HTML ``news_maintenance`` pruned (older than ``NEWSFLOW_RAW_H
 see :mod:`crawler.maintenance`) cannot be re-extracted: they are skipped and stay as they are
 (their article, rejection and link to the article are kept), and the count is reported in the log,
 the ``crawl_runs`` message, the command's output and the DAG task's return value.
+
+Then the source's runs (of days from ``since``) whose checks raised an alarm that re-extraction
+can repair (leaks, short bodies, missing metadata: :mod:`crawler.quality.check`) are checked
+again, and their new outcome recorded: the Sources page stops listing the days repaired.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from crawler.db import query, transaction
 from crawler.fetch.store import sync_sources
 from crawler.models import RunCounts
 from crawler.pipeline import load_step
+from crawler.quality.check import recheck_repaired
 from crawler.sources import Source
 
 LOGGER = logging.getLogger(__name__)
@@ -33,12 +38,14 @@ LOGGER = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Reextraction:
-    """One source's re-extraction: the load step's counts, the pages queued for it, and the
-    pages skipped because their HTML was pruned."""
+    """One source's re-extraction: the load step's counts, the pages queued for it, the pages
+    skipped because their HTML was pruned, and the runs checked again with the checks that still
+    fail in them."""
 
     counts: RunCounts
     queued: int
     skipped_pruned: int
+    rechecked: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def reextract(
@@ -75,7 +82,20 @@ def reextract(
             pruned,
         )
         counts = load_step(source, database_url=database_url, run_id=run_id, workers=workers)
-        results.append(Reextraction(counts, queued, pruned))
+        rechecked = {
+            checked_run: [r.name for r in failed]
+            for checked_run, failed in recheck_repaired(
+                database_url, source.name, since.date() if since else None, source.drift
+            )
+        }
+        for checked_run, still in rechecked.items():
+            LOGGER.info(
+                "source=%s checked run %s again: %s",
+                source.name,
+                checked_run,
+                "still failing: " + ", ".join(still) if still else "passes",
+            )
+        results.append(Reextraction(counts, queued, pruned, rechecked))
     return results
 
 
@@ -98,6 +118,11 @@ def reextract_task(source_name: str | None, since: str | None, run_id: str) -> l
         run_id=f"reextract__{run_id}",
     )
     return [
-        {**dataclasses.asdict(r.counts), "queued": r.queued, "skipped_pruned": r.skipped_pruned}
+        {
+            **dataclasses.asdict(r.counts),
+            "queued": r.queued,
+            "skipped_pruned": r.skipped_pruned,
+            "rechecked": r.rechecked,
+        }
         for r in done
     ]

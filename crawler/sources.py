@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +21,25 @@ _LANG_RE = re.compile(r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
 _DOMAIN_RE = re.compile(
     r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DriftThresholds:
+    """When a source's day counts as drifting from its own baseline: the drift checks
+    (``sql/checks/drift_*.sql``) compare the articles first seen on a run's UTC day with those of
+    the ``baseline_days`` before it. The ``drift`` key of a source sets any of these (defaults and
+    meaning: docs/how_to_add_a_source.md)."""
+
+    enabled: bool = True
+    baseline_days: int = 30
+    min_baseline_days: int = 7  # days with articles (with runs, for articles per day) needed
+    min_articles: int = 10  # on the day checked (shares, medians); as a daily baseline (volume)
+    body_length_min_ratio: float = 0.5  # median body length below this × the baseline's
+    body_length_max_ratio: float = 2.0  # … or above this × the baseline's
+    metadata_share_drop: float = 0.3  # share with a title, date, author down by more than this
+    articles_per_day_min_ratio: float = 0.4  # new articles below this × the daily median
+    leak_rate_max_rise: float = 0.1  # share of bodies with a leak up by more than this
+    label_share_max_rise: float = 0.1  # share of pages with a label (not `article`) up by more
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +72,7 @@ class Source:
     # Cron expression (UTC): the daily Airflow DAG crawls the source only in runs whose data
     # interval holds one of its times (crawler.tasks.schedules.due); unset = every run.
     schedule: str | None = None
+    drift: DriftThresholds = field(default_factory=DriftThresholds)
     enabled: bool = True
 
     def is_article_url(self, url: str) -> bool:
@@ -156,6 +176,54 @@ def _cron(value: Any) -> str:
     return value
 
 
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("expected a number above 0 and at most 1")
+    return float(value)
+
+
+def _at_least_one(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 1:
+        raise ValueError("expected a number of at least 1")
+    return float(value)
+
+
+_DRIFT_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "enabled": _boolean,
+    "baseline_days": _int_at_least_one,
+    "min_baseline_days": _int_at_least_one,
+    "min_articles": _int_at_least_one,
+    "body_length_min_ratio": _fraction,
+    "body_length_max_ratio": _at_least_one,
+    "metadata_share_drop": _fraction,
+    "articles_per_day_min_ratio": _fraction,
+    "leak_rate_max_rise": _fraction,
+    "label_share_max_rise": _fraction,
+}
+
+
+def _drift(value: Any) -> DriftThresholds:
+    """The ``drift`` mapping; errors name the inner key (``drift.min_articles: …``)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of thresholds, got {value!r}")
+    values = {}
+    for key, item in value.items():
+        if key not in _DRIFT_VALIDATORS:
+            known = ", ".join(_DRIFT_VALIDATORS)
+            raise ValueError(f"unknown key drift.{key} (known: {known})")
+        try:
+            values[key] = _DRIFT_VALIDATORS[key](item)
+        except ValueError as exc:
+            raise ValueError(f"drift.{key}: {exc}") from None
+    drift = DriftThresholds(**values)
+    if drift.min_baseline_days > drift.baseline_days:
+        raise ValueError(
+            f"drift.min_baseline_days ({drift.min_baseline_days}) exceeds"
+            f" drift.baseline_days ({drift.baseline_days})"
+        )
+    return drift
+
+
 _VALIDATORS = {
     "name": None,  # checked separately: it names the source in every message
     "language": _language,
@@ -176,6 +244,7 @@ _VALIDATORS = {
     "download_timeout": _number_above_zero,  # 0 would time every request out at once
     "allow_private_networks": _boolean,
     "schedule": _cron,
+    "drift": _drift,
     "enabled": _boolean,
 }
 _REQUIRED = ("name", "language", "allowed_domains")

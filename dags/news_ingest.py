@@ -122,6 +122,8 @@ def news_ingest() -> None:
                 data_interval_start=context.get("data_interval_start"),
                 data_interval_end=context.get("data_interval_end"),
                 backfill=context["dag_run"].run_type == "backfill",
+                dag_id=context["dag"].dag_id,
+                map_index=context["ti"].map_index,
             )
 
         @sdk.task(map_index_template=_SOURCE_LABEL, outlets=[ARTICLES])

@@ -24,7 +24,13 @@ def _start_run(db: str, source: str, run_id: str) -> None:
     with transaction(db) as conn, conn.cursor() as cur:
         cur.execute(
             query("start_crawl_run"),
-            {"source": source, "run_id": run_id, "started_at": datetime.now(UTC)},
+            {
+                "source": source,
+                "run_id": run_id,
+                "started_at": datetime.now(UTC),
+                "dag_id": None,
+                "map_index": None,
+            },
         )
 
 

@@ -135,3 +135,38 @@ def test_reextract_skips_pages_whose_html_was_pruned(
     assert query_rows(db, articles_sql) == articles_before, (
         "the CLI's re-extraction changed articles"
     )
+
+
+def test_reextract_checks_the_repairable_days_again(db: str) -> None:
+    """The loop of docs/operations.md: a day's drift alarm from extraction (leaks), re-extraction
+    of the source since that day, and the day's checks run again, recorded in check_runs."""
+    from crawler.pipeline import check_step
+    from tests.quality.test_drift import TODAY, add_baseline, add_day
+
+    source = Source(
+        name="leaky",
+        language="en",
+        allowed_domains=("example.org",),
+        feeds=("https://example.org/rss",),
+    )
+    add_baseline(db, source.name)
+    run = add_day(db, source.name, TODAY, leaking=20)
+    check_step(source, database_url=db, run_id=run)
+    since = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
+
+    (nothing_fixed,) = reextract(db, [source], since=since)
+    assert nothing_fixed.rechecked == {run: ["articles_boilerplate_leak", "drift_leak_rate"]}
+
+    # the extraction rules fixed: re-extraction writes the bodies without the list
+    with psycopg2.connect(db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE articles SET body = split_part(body, E'\\nRelated stories:', 1),"
+            " run_id = 'reextract__fixed' WHERE source = %s",
+            (source.name,),
+        )
+    conn.close()
+    (fixed,) = reextract(db, [source], since=since)
+    assert fixed.rechecked == {run: []}
+    assert query_rows(
+        db, "SELECT repairable_alarm_days FROM news.source_health WHERE source = %s", (source.name,)
+    ) == [([],)]

@@ -12,7 +12,14 @@ import yaml
 
 from crawler.config import DEFAULT_SOURCES
 from crawler.errors import SourceConfigError
-from crawler.sources import Source, load_sources, parse_source, parse_sources, select_sources
+from crawler.sources import (
+    DriftThresholds,
+    Source,
+    load_sources,
+    parse_source,
+    parse_sources,
+    select_sources,
+)
 
 GOOD = {
     "name": "example",
@@ -149,3 +156,48 @@ def test_how_to_example_uses_every_key_and_validates() -> None:
         f"{HOW_TO.name}'s example lacks keys {sorted(set(_KEYS) - set(document['sources'][0]))}"
     )
     assert source.is_article_url("https://example.jp/articles/123")
+
+
+# drift thresholds ----------------------------------------------------------------------------------
+
+_DRIFT_KEYS = [f.name for f in dataclasses.fields(DriftThresholds)]
+_BASE_ENTRY = {
+    "name": "drifty",
+    "language": "en",
+    "allowed_domains": ["example.org"],
+    "feeds": ["https://example.org/rss"],
+}
+
+
+@pytest.mark.parametrize("key", _DRIFT_KEYS)
+def test_how_to_documents_every_drift_key(key: str) -> None:
+    section = HOW_TO.read_text(encoding="utf-8").split("## Drift thresholds", 1)[1]
+    rows = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
+    assert key in rows, f"{HOW_TO.name} has no row for the drift key {key!r}"
+
+
+def test_drift_keys_validate_and_default() -> None:
+    source = parse_source({**_BASE_ENTRY, "drift": {"min_articles": 3, "enabled": False}}, 1)
+    assert source.drift == DriftThresholds(min_articles=3, enabled=False)
+    assert parse_source(_BASE_ENTRY, 1).drift == DriftThresholds()
+    # every key has a validator: each one round-trips its default
+    defaults = dataclasses.asdict(DriftThresholds())
+    assert parse_source({**_BASE_ENTRY, "drift": defaults}, 1).drift == DriftThresholds()
+
+
+@pytest.mark.parametrize(
+    ("drift", "message"),
+    [
+        ({"min_artcles": 3}, "unknown key drift.min_artcles"),
+        ({"min_articles": 0}, "drift.min_articles: expected an integer of at least 1"),
+        ({"leak_rate_max_rise": 1.5}, "drift.leak_rate_max_rise: expected a number above 0"),
+        ({"body_length_max_ratio": 0.5}, "drift.body_length_max_ratio: expected a number of at"),
+        ({"enabled": "no"}, "drift.enabled: expected true or false"),
+        ({"min_baseline_days": 40}, "drift.min_baseline_days (40) exceeds drift.baseline_days"),
+        ([1], "key 'drift': expected a mapping"),
+    ],
+)
+def test_bad_drift_thresholds_name_the_source_and_key(drift: object, message: str) -> None:
+    with pytest.raises(SourceConfigError, match=r"source 'drifty': key 'drift': ") as info:
+        parse_source({**_BASE_ENTRY, "drift": drift}, 1)
+    assert message in str(info.value)

@@ -57,8 +57,11 @@ def crawl(
     data_interval_start: datetime | None = None,
     data_interval_end: datetime | None = None,
     backfill: bool = False,
+    dag_id: str | None = None,
+    map_index: int | None = None,
 ) -> dict[str, Any]:
-    """Crawl one source into ``raw_pages``; returns the crawl's counts (for XCom).
+    """Crawl one source into ``raw_pages``; returns the crawl's counts (for XCom). ``dag_id`` and
+    ``map_index`` name the task instance, recorded with the run for the Sources page's link.
 
     A backfill run crawls its data interval only (:func:`crawl_window`: candidates dated outside
     it are not fetched). Other runs crawl everything not yet stored, whatever its date: a run
@@ -79,6 +82,8 @@ def crawl(
         run_id=run_id,
         since=since,
         until=until,
+        dag_id=dag_id,
+        map_index=map_index,
     )
     return {
         "discovered": result.discovered,

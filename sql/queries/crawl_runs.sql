@@ -1,9 +1,11 @@
 -- name: start_crawl_run
--- Open (or reopen, on a retry) the row of one source's run.
-INSERT INTO crawl_runs (source, run_id, started_at, status)
-VALUES (%(source)s, %(run_id)s, %(started_at)s, 'running')
+-- Open (or reopen, on a retry) the row of one source's run, with the Airflow task instance
+-- running it (dag_id, map_index; NULL from the command line).
+INSERT INTO crawl_runs (source, run_id, started_at, status, dag_id, map_index)
+VALUES (%(source)s, %(run_id)s, %(started_at)s, 'running', %(dag_id)s, %(map_index)s)
 ON CONFLICT (source, run_id) DO UPDATE
-SET started_at = excluded.started_at, status = 'running', message = NULL, finished_at = NULL;
+SET started_at = excluded.started_at, status = 'running', message = NULL, finished_at = NULL,
+    dag_id = excluded.dag_id, map_index = excluded.map_index;
 
 -- name: finish_crawl
 -- Record the crawl step's counts.
@@ -57,8 +59,8 @@ WHERE source = %(source)s AND run_id = %(run_id)s;
 
 -- name: start_reextract_run
 -- Open the row of a re-extraction run: nothing to crawl, so it starts as 'crawled'.
-INSERT INTO crawl_runs (source, run_id, started_at, crawled_at, status, message)
-VALUES (%(source)s, %(run_id)s, %(started_at)s, %(started_at)s, 'crawled', %(message)s)
+INSERT INTO crawl_runs (source, run_id, kind, started_at, crawled_at, status, message)
+VALUES (%(source)s, %(run_id)s, 'reextract', %(started_at)s, %(started_at)s, 'crawled', %(message)s)
 ON CONFLICT (source, run_id) DO UPDATE
 SET started_at = excluded.started_at, crawled_at = excluded.crawled_at, status = 'crawled',
     message = excluded.message;

@@ -95,6 +95,15 @@ def test_news_ingest_twice(
         == articles
     )
 
+    # the task instance is recorded with the run (the Sources page links to it), and the
+    # outcome of the checks with it
+    assert _scalar(
+        news_db, "SELECT dag_id || ':' || map_index FROM crawl_runs WHERE run_id = %s", first.run_id
+    ) == ("news_ingest:0")
+    assert _scalar(
+        news_db, "SELECT failed::text FROM check_runs WHERE run_id = %s", first.run_id
+    ) == ("[]")
+
     labels = {
         ti.task_id: ti.rendered_map_index for ti in first.get_task_instances() if ti.map_index >= 0
     }
@@ -138,6 +147,41 @@ def test_check_fails_task_with_the_failed_checks(
 
     with pytest.raises(AirflowFailException, match="articles_without_body: 1 failing row"):
         check(DEMO_SOURCE, run_id)
+
+
+def test_a_drifting_source_fails_its_own_check_task_only(
+    airflow_db: None, news_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A month of history for two sources, then a day whose bodies are a fifth of their usual
+    length for one of them: its check task fails naming the source, the measure, today's value
+    and the baseline; the other source's check task passes."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from crawler.tasks.ingest import check
+    from tests.quality.test_drift import TODAY, add_baseline, add_day
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        + "".join(
+            f"  - {{name: {name}, language: en, allowed_domains: [example.org],"
+            f" feeds: ['https://example.org/rss']}}\n"
+            for name in ("drifty", "steady")
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(sources))
+    for name in ("drifty", "steady"):
+        add_baseline(news_db, name)
+    drifty = add_day(news_db, "drifty", TODAY, body_repeats=12)
+    steady = add_day(news_db, "steady", TODAY)
+
+    with pytest.raises(AirflowFailException) as failure:
+        check("drifty", drifty)
+    message = str(failure.value)
+    assert message.startswith("source 'drifty': 1 check(s) failed: drift_body_length"), message
+    assert "median_body_length" in message and f"source drifty on {TODAY}: median body" in message
+    check("steady", steady)  # no exception: the other source's task passes
 
 
 def test_run_fails_first_on_a_database_missing_a_migration(

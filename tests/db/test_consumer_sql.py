@@ -467,7 +467,7 @@ def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
     # A run of 20 articles among 100k: every check must find them (and, for the duplicate
     # rate, their identical bodies) by index. Before migration 0008 the checks scanned the
     # table and hashed every stored body on every run.
-    from crawler.quality.check import check_files
+    from crawler.quality.check import check_files, check_params
 
     conn = psycopg2.connect(big_db)
     try:
@@ -478,7 +478,11 @@ def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
                 " 'Title ' || i, repeat('Body of a run article. ', 20) || i, md5(i::text),"
                 " 'https://example.com/run/' || i, now(), 'check-run' FROM generate_series(1, 20) i"
             )
-            params = {"source": "synthetic-1", "run_id": "check-run"}
+            cur.execute(
+                "INSERT INTO crawl_runs (source, run_id, started_at, status)"
+                " VALUES ('synthetic-1', 'check-run', now(), 'succeeded')"
+            )
+            params = check_params("synthetic-1", "check-run")
             for path in check_files():
                 scans = _scans_of_articles(_plan_in(cur, path.read_text(), params))
                 assert all(t != "Seq Scan" for t, _ in scans), (
@@ -486,6 +490,11 @@ def test_quality_checks_read_only_the_run_not_the_table(big_db: str) -> None:
                 )
                 if path.stem.startswith("articles_"):
                     assert any(i == "articles_run" for _, i in scans), f"{path.stem}: {scans}"
+                if path.stem.startswith("drift_") and scans:
+                    # a day and its baseline of one source: a range of (source, first_seen_at)
+                    assert {i for _, i in scans if i} == {"articles_source_first_seen"}, (
+                        f"{path.stem}: {scans}"
+                    )
             (duplicate_check,) = [p for p in check_files() if p.stem == "articles_duplicate_rate"]
             duplicate = _scans_of_articles(_plan_in(cur, duplicate_check.read_text(), params))
             assert any(i == "articles_body_md5" for _, i in duplicate), duplicate
@@ -543,7 +552,15 @@ _DENIED_TO_READER = [
 
 
 def test_reader_reads_the_news_schema_and_searches(demo: dict[str, Article], as_role: Any) -> None:
-    for view in ("articles", "daily_counts", "recent_articles", "story_duplicates"):
+    for view in (
+        "articles",
+        "daily_counts",
+        "recent_articles",
+        "story_duplicates",
+        "article_discovery",
+        "discovery_coverage",
+        "source_health",
+    ):
         as_role("newsflow_reader", f"SELECT * FROM news.{view} LIMIT 1")
     hits = as_role("newsflow_reader", "SELECT url FROM news.search('米中貿易交渉')")
     assert hits[0] == (TRADE_TALKS,)
