@@ -22,7 +22,7 @@ help:
 	@echo "make typecheck mypy --strict on crawler/"
 	@echo "make eval      extraction quality on tests/corpus (F1, leaks, metadata, ms/page)"
 	@echo "make airflow   Airflow 3 locally: UI on http://127.0.0.1:8080 (make airflow-stop)"
-	@echo "make ui-screenshot  PNG of news_ingest's grid view (own Airflow on :8081, demo site)"
+	@echo "make ui-screenshot  PNGs of news_ingest's grid and the Sources page (own Airflow on :8081)"
 	@echo "make db-url    print the database URL (psql \"\$$(make -s db-url)\")"
 
 .tools/bin/uv:
@@ -79,7 +79,8 @@ airflow-stop: setup
 ui-screenshot: setup
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } \
 	  || { echo "chromium is missing: run 'sudo apt-get install -y chromium'"; exit 2; }
-	$(RUN) python -m tools.ui_screenshot --out .newsflow/news_ingest_grid.png
+	$(RUN) python -m tools.ui_screenshot --out .newsflow/news_ingest_grid.png \
+	  --sources-out .newsflow/sources_health.png
 
 db-url: setup
 	@$(RUN) newsflow db url

@@ -1,6 +1,8 @@
-"""Generated articles in bulk, for tests and benchmarks of the consumer SQL (not the pipeline).
+"""Generated rows in bulk, for tests, benchmarks and screenshots (not the pipeline): articles for
+the consumer SQL, a history of runs for the Sources page.
 
-The rows come from the named query ``generate_synthetic_articles`` (``sql/queries/synthetic.sql``).
+The rows come from the named queries ``generate_synthetic_articles`` and
+``generate_health_history`` (``sql/queries/synthetic.sql``).
 """
 
 from __future__ import annotations
@@ -33,5 +35,25 @@ def load_synthetic_articles(url: str, n: int, now: datetime) -> None:
             for _, definition in gin:
                 cur.execute(definition)
             cur.execute("VACUUM ANALYZE articles")
+    finally:
+        conn.close()
+
+
+def load_health_history(
+    url: str, sources: int, days: int, now: datetime, prefix: str = "health-"
+) -> None:
+    """Insert ``sources`` sources with a daily run (and its checks' outcome) for ``days`` days up
+    to ``now`` (replacing what an earlier call made with the same ``prefix``), then analyse the
+    tables the Sources page reads."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query("delete_health_history"), {"prefix": prefix})
+            cur.execute(
+                query("generate_health_history"),
+                {"sources": sources, "days": days, "now": now, "prefix": prefix},
+            )
+            cur.execute("ANALYZE sources, crawl_runs, check_runs")
     finally:
         conn.close()

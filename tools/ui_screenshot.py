@@ -1,10 +1,14 @@
-"""A PNG of ``news_ingest``'s grid view: ``python -m tools.ui_screenshot [--out FILE]``.
+"""PNGs of Airflow's UI: ``python -m tools.ui_screenshot [--out FILE] [--sources-out FILE]``.
 
 Starts its own Airflow (``tools.airflow_local``: AIRFLOW_HOME ``$NEWSFLOW_HOME/airflow-screenshot``,
 port 8081, metadata and news databases ``airflow_screenshot`` and ``newsflow_screenshot`` in the
 embedded PostgreSQL), so it never touches the instance of ``make airflow`` or its data. It serves
 the bundled demo site, unpauses ``news_ingest``, waits for the scheduler's run to end, opens the
-grid view in headless Chromium and saves the PNG; then it stops everything it started.
+run's grid view in headless Chromium and saves the PNG (``--out``); then the *Sources* page
+(the newsflow plugin, inside the UI) as a second PNG (``--sources-out``). So that its charts and
+alarms show something, the news database also gets 45 days of generated history for five sample
+sources (``sample-0001``…, ``tools.synthetic.load_health_history``) beside the demo source's real
+run. Then it stops everything it started.
 
 Login is disabled for this instance only (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``,
 bound to 127.0.0.1). Chromium is Debian's ``chromium`` package (``apt-get install -y chromium``);
@@ -22,10 +26,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import load_config
 from tools import airflow_local
+from tools.synthetic import load_health_history
 
 LOGGER = logging.getLogger(__name__)
 
@@ -97,6 +103,9 @@ def dump_dom(url: str, *, size: tuple[int, int] = (1600, 1000), wait_ms: int = 1
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.ui_screenshot", description=__doc__)
     parser.add_argument("--out", type=Path, default=None, help="PNG path (default: under home)")
+    parser.add_argument(
+        "--sources-out", type=Path, default=None, help="Sources page PNG (default: under home)"
+    )
     parser.add_argument("--port", type=int, default=8081, help="API/UI port (default 8081)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -111,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = load_config()
     files = airflow_local.Layout(base.home / "airflow-screenshot")
     out = args.out or files.home / "news_ingest_grid.png"
+    sources_out = args.sources_out or files.home / "sources_health.png"
     news_url = embedded_database_url(base.pgdata, "newsflow_screenshot")
     config = dataclasses.replace(base, database_url=news_url)
     with DemoSite(site_dir()) as site:
@@ -135,12 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             LOGGER.info("news_ingest run %s: %s", run_id, state)
             url = f"http://127.0.0.1:{args.port}/dags/{airflow_local.DAG_ID}/runs/{run_id}"
             screenshot(url, out)
+            load_health_history(news_url, 5, 45, datetime.now(UTC), prefix="sample-")
+            screenshot(f"http://127.0.0.1:{args.port}/plugin/sources", sources_out)
         except (RuntimeError, TimeoutError) as exc:
             LOGGER.error("%s", exc)
             return 1
         finally:
             airflow_local.stop(config, files=files)
-    LOGGER.info("saved %s", out)
+    LOGGER.info("saved %s and %s", out, sources_out)
     return 0
 
 

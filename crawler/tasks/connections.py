@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from crawler.config import load_config
-from crawler.tasks.defaults import NEWS_DB_CONN_ID, SOURCES_VARIABLE
+from crawler.tasks.defaults import NEWS_DB_CONN_ID, NEWS_READER_CONN_ID, SOURCES_VARIABLE
 
 LOGGER = logging.getLogger(__name__)
 
@@ -122,6 +122,19 @@ def news_database_url() -> str:
     from airflow.sdk import BaseHook
 
     return libpq_url(BaseHook.get_connection(NEWS_DB_CONN_ID).get_uri())
+
+
+def news_reader_url() -> str:
+    """The libpq URL the Sources page reads with: the ``news_reader`` connection if defined, else
+    ``news_db``. Looked up in the API server (Airflow's core, not a task's SDK)."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from airflow.models.connection import Connection
+
+    try:
+        connection = Connection.get_connection_from_secrets(NEWS_READER_CONN_ID)
+    except AirflowNotFoundException:
+        connection = Connection.get_connection_from_secrets(NEWS_DB_CONN_ID)
+    return libpq_url(connection.get_uri())
 
 
 def sources_path() -> Path:

@@ -17,6 +17,9 @@ TAG = "newsflow"  # every newsflow DAG carries it, next to its own tags (the UI 
 START_DATE = datetime(2025, 1, 1, tzinfo=UTC)  # before any run; catchup=False creates no old runs
 
 NEWS_DB_CONN_ID = "news_db"  # set it with AIRFLOW_CONN_NEWS_DB
+# The Sources page reads as newsflow_reader: this connection if set (AIRFLOW_CONN_NEWS_READER),
+# else news_db, whose role must then be allowed to SET ROLE newsflow_reader.
+NEWS_READER_CONN_ID = "news_reader"
 SOURCES_VARIABLE = "newsflow_sources"  # optional path of the sources file, else NEWSFLOW_SOURCES
 
 # The crawl task's pool: bounds the crawls running at once, across all runs (backfills included).

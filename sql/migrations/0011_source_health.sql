@@ -54,7 +54,9 @@ CREATE TABLE check_runs (
     repairable     boolean NOT NULL DEFAULT false,
     PRIMARY KEY (source, run_id)
 );
-CREATE INDEX check_runs_source_started ON check_runs (source, run_started_at);
+-- A source's latest checked run (news.source_health's order: one index row, no sort).
+CREATE INDEX check_runs_source_started
+    ON check_runs (source, run_started_at DESC NULLS LAST, checked_at DESC);
 
 -- Views -----------------------------------------------------------------------------------------
 

@@ -65,3 +65,80 @@ INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_typ
 SELECT %(prefix)s || i || %(suffix)s, %(source)s, 'synthetic', %(now)s, 200, 'text/html',
        ''::bytea, md5(i::text), 'article', %(now)s
 FROM generate_series(%(first)s::bigint, %(first)s::bigint + %(n)s - 1) AS i;
+
+-- name: generate_health_history
+-- Source health history (the Sources page's benchmark and screenshot only): %(sources)s sources
+-- named %(prefix)s0001…, each with one ingest run a day for the %(days)s days up to %(now)s and
+-- the outcome of its checks. About one run in 47 fails at the crawl (DNS errors; today: source 2's)
+-- and one checked run in 23 fails a repairable check (leak rate; today: source 4's); new articles
+-- vary from 20 to 49 a day.
+WITH src AS (
+    INSERT INTO sources (name, language, allowed_domains, config)
+    SELECT %(prefix)s || lpad(s::text, 4, '0'), 'en', ARRAY['example.com'], '{}'
+    FROM generate_series(1, %(sources)s) AS s
+    ON CONFLICT (name) DO NOTHING
+    RETURNING name
+), numbered AS (
+    SELECT name, row_number() OVER (ORDER BY name) AS s FROM src
+), plan AS (
+    SELECT n.name, n.s, d.n AS day_n,
+           date_trunc('day', %(now)s::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+               - d.n * interval '1 day' AS day,
+           mod(n.s * 7 + d.n, 47) = 14 AS crawl_failed,
+           mod(n.s * 3 + d.n, 23) = 12 AS leaked,
+           20 + mod(n.s * 13 + d.n * 7, 30) AS articles
+    FROM numbered AS n
+    CROSS JOIN generate_series(0, %(days)s - 1) AS d (n)
+), runs AS (
+    INSERT INTO crawl_runs (source, run_id, kind, started_at, crawled_at, finished_at, status,
+                            pages_fetched, articles_new, errors, errors_by_class, labels, dag_id,
+                            map_index, message)
+    SELECT p.name,
+           'scheduled__' || to_char(p.day AT TIME ZONE 'UTC', 'YYYY-MM-DD') || 'T00:00:00+00:00',
+           'ingest',
+           p.day + interval '5 minutes',
+           p.day + interval '15 minutes',
+           CASE WHEN NOT p.crawl_failed THEN p.day + interval '20 minutes' END,
+           CASE WHEN p.crawl_failed THEN 'failed' ELSE 'succeeded' END,
+           CASE WHEN p.crawl_failed THEN 0 ELSE p.articles + 5 END,
+           CASE WHEN p.crawl_failed THEN 0 ELSE p.articles END,
+           CASE WHEN p.crawl_failed THEN 6 ELSE mod(p.day_n, 3) END,
+           CASE WHEN p.crawl_failed THEN '{"dns": 6}'::jsonb
+                WHEN mod(p.day_n, 3) > 0 THEN jsonb_build_object('http_404', mod(p.day_n, 3))
+                ELSE '{}'::jsonb END,
+           CASE WHEN p.crawl_failed THEN '{}'::jsonb
+                ELSE jsonb_build_object('article', p.articles, 'listing', 3) END,
+           'news_ingest',
+           p.s - 1,
+           CASE WHEN p.crawl_failed
+                THEN 'source ' || quote_literal(p.name) || ': no feed, sitemap or listing answered' END
+    FROM plan AS p
+    RETURNING source, run_id, started_at, status
+)
+INSERT INTO check_runs (source, run_id, run_started_at, day, checked_at, checks, failed, repairable)
+SELECT r.source, r.run_id, r.started_at, (r.started_at AT TIME ZONE 'UTC')::date,
+       r.started_at + interval '30 minutes', 16,
+       CASE WHEN p.leaked THEN jsonb_build_array(jsonb_build_object(
+           'check', 'drift_leak_rate', 'failing', 1, 'repairable', true,
+           'sample', jsonb_build_array(jsonb_build_object(
+               'message', 'source ' || r.source || ' on ' || (r.started_at AT TIME ZONE 'UTC')::date
+                   || ': leak rate 38.0 percent (40 articles), baseline 1.2 percent (30 days before)',
+               'measure', 'leak_rate', 'today', 0.38, 'baseline', 0.012))))
+            ELSE '[]'::jsonb END,
+       p.leaked
+FROM runs AS r
+JOIN plan AS p
+  ON p.name = r.source AND p.day + interval '5 minutes' = r.started_at
+WHERE r.status = 'succeeded';
+
+-- name: delete_health_history
+-- Remove what generate_health_history made for a prefix (so that it can be made again, up to a
+-- new date): those sources' checks, runs and the sources. Their names start with %(prefix)s.
+WITH gone_checks AS (
+    DELETE FROM check_runs WHERE starts_with(source, %(prefix)s)
+), gone_runs AS (
+    DELETE FROM crawl_runs WHERE starts_with(source, %(prefix)s)
+)
+DELETE FROM sources
+WHERE starts_with(name, %(prefix)s)
+  AND NOT EXISTS (SELECT 1 FROM articles AS a WHERE a.source = sources.name);

@@ -38,6 +38,11 @@ def test_an_installed_wheel_finds_its_migrations(pg_server_url: str, tmp_path: P
     names = zipfile.ZipFile(wheel).namelist()
     assert "crawler/sql/migrations/0001_initial.sql" in names, "sql/ is not in the wheel"
     assert not any(n.startswith("tools/") for n in names), "development tools ship in the wheel"
+    # Airflow finds the Sources page through this entry point, in any environment with the wheel
+    # installed (the Docker image too): no plugins folder to configure.
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[airflow.plugins]\nnewsflow = crawler.tasks.plugin:NewsflowPlugin" in text, text
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

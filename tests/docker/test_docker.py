@@ -140,6 +140,18 @@ def test_news_db_connection_name_matches_the_dags() -> None:
     assert f"AIRFLOW_CONN_{NEWS_DB_CONN_ID.upper()}" in env
 
 
+def test_the_sources_page_reads_as_the_reader() -> None:
+    from crawler.tasks.defaults import NEWS_READER_CONN_ID
+
+    env = _service_environments()["airflow-apiserver"]
+    reader = env[f"AIRFLOW_CONN_{NEWS_READER_CONN_ID.upper()}"]
+    assert reader.startswith("postgresql://newsflow_reader:${NEWS_READER_PASSWORD"), reader
+    assert (
+        f"AIRFLOW_CONN_{NEWS_READER_CONN_ID.upper()}"
+        not in _service_environments()["airflow-scheduler"]
+    ), "only the API server serves the page"
+
+
 def test_airflow_init_creates_the_dags_crawl_pool() -> None:
     from crawler.tasks.defaults import CRAWL_POOL, CRAWL_POOL_SLOTS
 

@@ -8,7 +8,9 @@ their metadata and news data in two fresh databases of the test PostgreSQL. Unpa
 - through the REST API: the run succeeds, each mapped task instance is named after its source, a
   backfill run succeeds, the ``articles`` asset triggers ``news_consumer_refresh``;
 - in the browser: headless Chromium (``tools.ui_screenshot.dump_dom``) renders the run's page
-  and it lists the mapped tasks under the source's name. Skipped only when Chromium is missing;
+  and it lists the mapped tasks under the source's name; it renders the *Sources* page of the
+  newsflow plugin (``crawler/tasks/plugin.py``) with the demo source's row, and the UI shows that
+  page under its navigation entry. Skipped only when Chromium is missing;
 - on disk: nothing the instance wrote is readable by other users.
 
 Login is off for this instance (``AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True``, bound to
@@ -27,6 +29,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import lxml.html
 import psycopg2
@@ -250,3 +253,46 @@ def test_instance_files_are_private(live_airflow: Live, scheduled_run: Scheduled
         if not p.is_symlink() and p.lstat().st_mode & 0o077
     }
     assert shared == {}, f"files under {home} readable or writable by group or others: {shared}"
+
+
+@pytest.mark.skipif(
+    find_chromium() is None, reason="chromium not installed: apt-get install -y chromium"
+)
+def test_sources_page_in_chromium(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
+    """The plugin's Sources page, served by the API server and rendered by headless Chromium: one
+    row for the demo source, its last run succeeded, today's new articles in its chart, a link to
+    its task instance; and the UI shows the page (an iframe) at its navigation entry."""
+    assert scheduled_run.state == "success", _summary(scheduled_run)
+    base = f"http://127.0.0.1:{live_airflow.port}"
+    page = lxml.html.fromstring(dump_dom(f"{base}/newsflow/sources"))
+    rows = page.xpath("//table[@id='sources']/tbody/tr")
+    assert [r.get("data-source") for r in rows] == [DEMO_SOURCE], [r.text_content() for r in rows]
+    (row,) = rows
+    cells = dict(zip([th.text_content() for th in page.xpath("//thead//th")], row, strict=True))
+    assert row.get("data-state") == "ok", row.text_content()
+    assert cells["Last run"].text_content().startswith("succeeded · "), cells["Last run"]
+    bars = cells["Articles per day (30 days)"].xpath(".//*[local-name()='rect']")
+    assert len(bars) == 30
+    today_count = int(bars[-1].findtext("{*}title").rsplit(": ", 1)[1])
+    assert today_count > 0, "the demo crawl's new articles are today's bar"
+    (link,) = cells["Last run"].xpath(".//a")
+    run_ids = {
+        r["dag_run_id"]
+        for r in airflow_local.api(
+            live_airflow.port, live_airflow.token, "GET", "/dags/news_ingest/dagRuns?limit=10"
+        )["dag_runs"]
+    }
+    target = link.get("href").removeprefix("../")
+    assert any(
+        target == f"dags/news_ingest/runs/{quote(r, safe='')}/tasks/source.check/mapped/0"
+        for r in run_ids
+    ), f"the task link {target} names none of the DAG's runs {run_ids}"
+
+    shell = lxml.html.fromstring(dump_dom(f"{base}/plugin/sources"))
+    frames = [f.get("src", "") for f in shell.iter("iframe")]
+    assert any(src.endswith("newsflow/sources") for src in frames), (
+        f"the UI's /plugin/sources shows no iframe of the page: {frames}"
+    )
+    assert "Sources" in [a.text_content().strip() for a in shell.iter("a", "button")], (
+        "no Sources entry in the UI's navigation"
+    )
