@@ -127,8 +127,8 @@ def news_database_url() -> str:
 def news_reader_url() -> str:
     """The libpq URL the Sources page reads with: the ``news_reader`` connection if defined, else
     ``news_db``. Looked up in the API server (Airflow's core, not a task's SDK)."""
-    from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.models.connection import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
         connection = Connection.get_connection_from_secrets(NEWS_READER_CONN_ID)
