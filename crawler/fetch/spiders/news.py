@@ -132,7 +132,9 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for via, urls in (("revisit", self.revisit_urls), ("retry", self.retry_urls)):
-            for request in self._candidate_requests(((url, None) for url in urls), via):
+            # Not a discovery channel: nothing listed these today, so no provenance.
+            candidates = ((url, None, via) for url in urls)
+            for request in self._candidate_requests(candidates, provenance=False):
                 yield request
         for url in self.source.feeds:
             yield self._discovery_request(url, self.parse_feed, {"via": "feed"})
@@ -279,7 +281,11 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def _candidate(
-        self, url: str, via: str, listed_date: datetime | None, found: list[tuple[str, str]]
+        self,
+        url: str,
+        via: str,
+        listed_date: datetime | None,
+        found: list[tuple[str, str]] | None,
     ) -> str | None:
         """``url`` canonicalised if it is a new article candidate of this run, else None. An
         article URL is first added to ``found`` (its channel's provenance, once per run)."""
@@ -288,7 +294,7 @@ class NewsSpider(scrapy.Spider):
         url = normalize_url(url)
         if not self.source.is_article_url(url):
             return None
-        if (url, via) not in self._found:
+        if found is not None and (url, via) not in self._found:
             self._found.add((url, via))
             found.append((url, via))
         if url in self._scheduled:
@@ -309,12 +315,12 @@ class NewsSpider(scrapy.Spider):
         return url
 
     def _candidate_requests(
-        self, candidates: Iterable[tuple[str, datetime | None, str]]
+        self, candidates: Iterable[tuple[str, datetime | None, str]], *, provenance: bool = True
     ) -> Iterator[Any]:
         """Article requests for the new ``(url, listed date, channel)`` candidates, stored URLs
         looked up a batch at a time; then the provenance of every article URL listed."""
         batch: list[tuple[str, str]] = []
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] | None = [] if provenance else None
         for url, listed_date, via in candidates:
             candidate = self._candidate(url, via, listed_date, found)
             if candidate is not None:
