@@ -1,8 +1,11 @@
 """Small helpers shared by the tests: the rows of one query, a free TCP port on 127.0.0.1, a
-sources file for sites on 127.0.0.1, and real write failures of the database."""
+sources file for sites on 127.0.0.1, real write failures of the database, and a bound on
+the CPU time of a block."""
 
 from __future__ import annotations
 
+import contextlib
+import resource
 import socket
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -13,6 +16,7 @@ import yaml
 from psycopg2 import sql
 
 from crawler.db import transaction
+from crawler.load.pool import PageTimeout, cpu_budget
 
 
 def query_rows(
@@ -70,3 +74,24 @@ def refused_writes(url: str, url_like: str, *tables: str) -> Iterator[None]:
     finally:
         with transaction(url) as conn, conn.cursor() as cur:
             cur.execute("DROP FUNCTION test_refuse_writes() CASCADE")
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    """Fail (AssertionError) when the block takes more than ``seconds`` of CPU time: measured
+    with getrusage, and cut short at the bound by the extraction workers' own CPU budget, so a
+    runaway input fails in seconds instead of hanging. CPU time, not wall-clock time: a busy
+    machine does not make it flaky. Use generous bounds (10x what the block needs)."""
+    start = _cpu_seconds()
+    try:
+        with cpu_budget(seconds):
+            yield
+    except PageTimeout:
+        raise AssertionError(f"stopped after {seconds} s of CPU") from None
+    used = _cpu_seconds() - start
+    assert used <= seconds, f"took {used:.2f} s of CPU, more than {seconds} s"

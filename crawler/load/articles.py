@@ -29,8 +29,10 @@ from psycopg2.extras import execute_values
 from crawler.db import describe_error, is_connection_error, query, without_nul
 from crawler.fetch.urls import normalize_url, url_too_long
 from crawler.load.pool import (
+    PAGE_CPU_SECONDS,
     Job,
     Result,
+    can_limit_cpu,
     extract_chunk,
     extract_page,
     start_fork_server,
@@ -116,8 +118,13 @@ def load_pending(
     *,
     workers: int = 1,
     follow: threading.Event | None = None,
+    cpu_seconds: float = PAGE_CPU_SECONDS,
 ) -> LoadCounts:
     """Extract every pending page of ``source`` and upsert the articles; commits per batch.
+
+    A page that takes more than ``cpu_seconds`` of CPU is rejected as "timeout", and the rest
+    goes on. The limit is a timer signal, which only the main thread can take: called from
+    another thread, extraction always runs in a pool, even of one worker.
 
     With ``workers`` > 1 and enough pages, extraction runs in a process pool that is kept busy:
     pages are read from the database ahead, a few chunks per worker are always queued, and
@@ -137,6 +144,7 @@ def load_pending(
     next_look = 0.0  # monotonic time of the next look for pending pages
     drained = False  # the last look found nothing new
     final = False  # a look was made after the crawl had ended: no page can come after it
+    in_process_ok = can_limit_cpu()  # else pages go to a pool, where the CPU limit works
     if follow is not None and workers > 1:
         start_fork_server()  # the extractor imports while the crawl starts up
     try:
@@ -159,17 +167,19 @@ def load_pending(
                     claimed.update(job[0] for job in jobs)
                 if (
                     pool is None
-                    and workers > 1
                     and queue
-                    and (follow is not None or len(queue) >= _POOL_THRESHOLD)
+                    and (
+                        not in_process_ok
+                        or (workers > 1 and (follow is not None or len(queue) >= _POOL_THRESHOLD))
+                    )
                 ):
                     pool = start_pool(workers, following=follow is not None)
             if pool is None:
-                done.extend(extract_page(queue.popleft()) for _ in range(len(queue)))
+                done.extend(extract_page(queue.popleft(), cpu_seconds) for _ in range(len(queue)))
             else:
                 while queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
                     chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
-                    inflight.add(pool.submit(extract_chunk, chunk))
+                    inflight.add(pool.submit(extract_chunk, chunk, cpu_seconds))
                 if inflight:
                     ready, _ = wait(inflight, timeout=_FOLLOW_POLL, return_when=FIRST_COMPLETED)
                     for future in ready:

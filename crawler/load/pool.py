@@ -7,15 +7,23 @@ crawling code (psycopg2, Scrapy), which cost every worker ~0.3 s of CPU to impor
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from types import FrameType
 
 from crawler.fetch.compression import CorruptPage, decompress_html
 from crawler.models import Article, Rejection
+
+LOGGER = logging.getLogger(__name__)
 
 # url, compressed HTML, declared encoding, preset rejection, language, domains, time zone
 Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None]
@@ -24,16 +32,70 @@ Result = tuple[str, Article | Rejection, int | None]
 # Imported once by the fork server (trafilatura, lxml: ~1 s), inherited by every worker.
 _PRELOAD = ("crawler.load.pool", "crawler.extract", "crawler.load.simhash")
 FOLLOW_NICENESS = 5  # workers' niceness while a crawl runs alongside
+# CPU seconds one page may take (decompression, extraction, fingerprint); over it the page is
+# rejected as "timeout". The slowest page of the corpora takes ~0.4 s, so 10 s only stops pages
+# that would take minutes or hours (hostile or broken markup that the input caps of
+# crawler.extract.rules do not cover), which would otherwise hold the source's load lock.
+PAGE_CPU_SECONDS = 10.0
+# After the first expiry the timer fires again at this interval, in case library code swallowed
+# the exception (a bare "except:").
+_TIMEOUT_REPEAT_SECONDS = 1.0
 
 
-def extract_page(job: Job) -> Result:
-    """Decompress and extract one page, fingerprint its body."""
+class PageTimeout(BaseException):
+    """Raised in the extracting thread when a page's CPU budget runs out. A BaseException, so
+    that the ``except Exception`` of extract() (and of the libraries it calls) lets it through."""
+
+
+_budget_armed = False  # whether a stray SIGPROF (one already pending at disarm) may raise
+
+
+def _on_budget_expiry(signum: int, frame: FrameType | None) -> None:
+    if _budget_armed:
+        raise PageTimeout
+
+
+def can_limit_cpu() -> bool:
+    """Whether this thread can run :func:`cpu_budget` (signal handlers run in the main thread)."""
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`PageTimeout` in the block once this process has used ``seconds`` of CPU in
+    it (user and system, ITIMER_PROF). Main thread only (:func:`can_limit_cpu`). The timer
+    interrupts Python code and regular expressions, not a single long call into lxml."""
+    global _budget_armed
+    previous = signal.signal(signal.SIGPROF, _on_budget_expiry)
+    _budget_armed = True
+    signal.setitimer(signal.ITIMER_PROF, seconds, _TIMEOUT_REPEAT_SECONDS)
+    try:
+        yield
+    finally:
+        _budget_armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def extract_page(job: Job, cpu_seconds: float = PAGE_CPU_SECONDS) -> Result:
+    """Decompress and extract one page, fingerprint its body; reject it as "timeout" once it
+    has taken ``cpu_seconds`` of CPU. Call from the main thread (:func:`can_limit_cpu`)."""
+    url, _, _, preset_reason, _, _, _ = job
+    if preset_reason:
+        return url, Rejection(preset_reason), None
+    try:
+        with cpu_budget(cpu_seconds):
+            return _extract_page(job)
+    except PageTimeout:
+        LOGGER.warning("extraction of %s stopped after %g s of CPU", url, cpu_seconds)
+        return url, Rejection("timeout", f"over {cpu_seconds:g} s of CPU"), None
+
+
+def _extract_page(job: Job) -> Result:
     from crawler.extract import extract
     from crawler.load.simhash import simhash
 
-    url, stored, encoding, preset_reason, language, domains, zone = job
-    if preset_reason:
-        return url, Rejection(preset_reason), None
+    url, stored, encoding, _, language, domains, zone = job
     try:
         html = decompress_html(stored)
     except CorruptPage as exc:
@@ -49,9 +111,9 @@ def extract_page(job: Job) -> Result:
     return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
 
 
-def extract_chunk(jobs: list[Job]) -> list[Result]:
+def extract_chunk(jobs: list[Job], cpu_seconds: float = PAGE_CPU_SECONDS) -> list[Result]:
     """One pool task: a few pages."""
-    return [extract_page(job) for job in jobs]
+    return [extract_page(job, cpu_seconds) for job in jobs]
 
 
 def _init_worker(niceness: int) -> None:
