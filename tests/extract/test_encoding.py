@@ -19,7 +19,7 @@ from crawler.extract.encoding import codec_for, decode_html
         ("sjis", "cp932"),
         ("EUC-JP", "euc_jp"),
         ("ISO-8859-1", "cp1252"),
-        ("latin-1", "cp1252"),
+        ("latin1", "cp1252"),
         ("ks_c_5601-1987", "cp949"),
         ("euc-kr", "cp949"),
         ("utf8", "utf-8"),
@@ -28,6 +28,28 @@ from crawler.extract.encoding import codec_for, decode_html
 )
 def test_codec_for_widens_legacy_labels(label: str, codec: str | None) -> None:
     assert codec_for(label) == codec
+
+
+@pytest.mark.parametrize(
+    "label",
+    # Python codecs that are no WHATWG label (punycode: quadratic time), misspelt labels, and
+    # the standard's "replacement" encodings (which decode to one U+FFFD): all ignored.
+    ["punycode", "utf-7", "idna", "rot13", "unicode_escape", "base64", "utf-32", "latin-1",
+     "utf_8", "iso-2022-kr", "hz-gb-2312"],
+)  # fmt: skip
+def test_codec_for_accepts_only_whatwg_labels(label: str) -> None:
+    assert codec_for(label) is None
+
+
+def test_decode_ignores_a_charset_that_is_not_a_whatwg_label() -> None:
+    html = "<html><meta charset='punycode'><p>Núñez – 日本語</p></html>".encode()
+    assert decode_html(html, declared="punycode") == html.decode()
+    assert decode_html(b"<p>caf\xe9-abc</p>", declared="punycode") == "<p>café-abc</p>"
+
+
+def test_meta_charset_is_found_after_many_unclosed_meta_tags() -> None:
+    html = b"<meta " * 600 + b"><meta charset='koi8-r'><p>" + "Новости".encode("koi8-r")
+    assert "Новости" in decode_html(html)
 
 
 def test_decode_prefers_bom_over_declarations() -> None:
