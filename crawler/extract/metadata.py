@@ -370,8 +370,11 @@ def _clean_authors(values: Iterable[str]) -> list[str]:
     names: list[str] = []
     for value in values:
         value = " ".join(html_lib.unescape(value).split())
+        cut = len(value) > rules.MAX_AUTHOR_FIELD_CHARS
+        value = value[: rules.MAX_AUTHOR_FIELD_CHARS]
         value = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", value))
-        for part in rules.AUTHOR_SPLIT_RE.split(value):
+        parts = rules.AUTHOR_SPLIT_RE.split(value)
+        for part in parts[:-1] if cut else parts:  # the last part of a cut value is half a name
             for name in _split_nakaguro(part):
                 name = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", name)).strip(
                     " .·-"
