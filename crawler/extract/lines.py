@@ -137,7 +137,7 @@ def _ends_with_credit(line: str) -> bool:
 def _repeated_caption(a: str, b: str, credited: bool) -> bool:
     """Two nearby, similar lines (their keys) of which one carries a photo credit: the same
     caption twice."""
-    if not credited:
+    if not credited or max(len(a), len(b)) > rules.MAX_CAPTION_COMPARE_CHARS:
         return False
     if abs(len(a) - len(b)) > (1 - _NEAR_DUP_RATIO) * max(len(a), len(b)) * 2:
         return False

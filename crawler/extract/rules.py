@@ -612,6 +612,11 @@ CAPTION_CREDIT_RE = re.compile(
     r"|(?:photo|foto|bild|image|credit)\s*:\s*[^.]{1,60})\s*$",
     re.IGNORECASE,
 )
+# Input cap: lines (keys) longer than this are never compared as near-duplicate captions. difflib's
+# ratio() grows with the square of the length or worse: two similar 40,000-character lines took
+# over a minute, two of 300 characters take at most ~8 ms (a run of one letter, the worst case).
+# The longest repeated caption in the corpora is 155 characters.
+MAX_CAPTION_COMPARE_CHARS = 300
 # A line that is only a date/time (a dateline left in the body) is dropped: at most this long.
 MAX_DATE_LINE_CHARS = 40
 

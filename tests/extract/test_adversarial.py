@@ -11,7 +11,7 @@ from typing import Any
 
 from crawler.extract import extract
 from crawler.models import Article, Rejection
-from tests.extract.sample_pages import FIXTURE_URL, meta_page
+from tests.extract.sample_pages import FIXTURE_URL, body_page, meta_page
 from tests.helpers import cpu_bound
 
 BOUND = 5.0  # CPU seconds per page
@@ -46,6 +46,14 @@ def test_long_author_list_keeps_the_whole_names() -> None:
     assert isinstance(result, Article)
     assert 10 < len(result.authors) < len(names)
     assert list(result.authors) == names[: len(result.authors)]
+
+
+def test_two_similar_long_captioned_lines() -> None:  # before: over 60 s (difflib)
+    line = "Crowds gather in the square as the mayor speaks to the council " * 625
+    edited = "".join(c if i % 100 else "x" for i, c in enumerate(line))
+    page = body_page(f"<p>{line}(Photo: Reuters)</p><p>{edited}(Photo: Reuters)</p>")
+    result = _extract_within_bound(page)
+    assert isinstance(result, Article) and result.body.count("(Photo: Reuters)") == 2
 
 
 def test_punycode_charset_is_ignored() -> None:  # before: 7.6 s, quadratic in the page size
