@@ -8,6 +8,7 @@ import html as html_lib
 import json
 import logging
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any
@@ -299,26 +300,37 @@ class Metadata:
 
 
 def _jsonld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Typed JSON-LD nodes, breadth first (earlier is preferred), within rules.MAX_JSONLD_*."""
+    visited = 0
     for script in tree.iter("script"):
         if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        if len(script.text) > rules.MAX_JSONLD_CHARS:
+            LOGGER.debug("JSON-LD of %d characters skipped", len(script.text))
             continue
         raw = script.text.strip().removeprefix("<![CDATA[").removesuffix("]]>").strip().rstrip(";")
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             LOGGER.debug("invalid JSON-LD skipped")
             continue
-        stack = [data]
-        while stack:
-            item = stack.pop(0)
+        queue: deque[tuple[Any, int]] = deque([(data, 0)])
+        while queue:
+            visited += 1
+            if visited > rules.MAX_JSONLD_ITEMS:
+                LOGGER.debug("JSON-LD walk stopped after %d items", rules.MAX_JSONLD_ITEMS)
+                return
+            item, depth = queue.popleft()
             if isinstance(item, list):
-                stack.extend(item)
+                if depth < rules.MAX_JSONLD_DEPTH:
+                    queue.extend((child, depth + 1) for child in item)
             elif isinstance(item, dict):
                 if "@type" in item:
                     yield item
-                for key in ("@graph", "mainEntity", "itemListElement"):
-                    if isinstance(item.get(key), list | dict):
-                        stack.append(item[key])
+                if depth < rules.MAX_JSONLD_DEPTH:
+                    for key in ("@graph", "mainEntity", "itemListElement"):
+                        if isinstance(item.get(key), list | dict):
+                            queue.append((item[key], depth + 1))
 
 
 def _types(node: dict[str, Any]) -> list[str]:

@@ -475,6 +475,14 @@ ARTICLE_TYPES = (
     "SocialMediaPosting",
 )
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"})
+# JSON-LD limits (the corpora's largest: a 37 KB script, 88 items, nested 8 deep). A script over
+# MAX_JSONLD_CHARS is skipped unparsed; the walk through @graph, mainEntity and itemListElement
+# goes at most MAX_JSONLD_DEPTH levels down and visits at most MAX_JSONLD_ITEMS items per page. A
+# 4 MB @graph of 140,000 nodes took 8 s; nesting deeper than the parser's stack (~1,000) is skipped
+# as invalid JSON-LD.
+MAX_JSONLD_CHARS = 1_000_000
+MAX_JSONLD_DEPTH = 32
+MAX_JSONLD_ITEMS = 10_000
 # <meta> names/properties, in priority order (first present wins).
 PUBLISHED_META = (
     "article:published_time",
