@@ -37,8 +37,9 @@ FOLLOW_NICENESS = 5  # workers' niceness while a crawl runs alongside
 # that would take minutes or hours (hostile or broken markup that the input caps of
 # crawler.extract.rules do not cover), which would otherwise hold the source's load lock.
 PAGE_CPU_SECONDS = 10.0
-# After the first expiry the timer fires again at this interval, in case library code swallowed
-# the exception (a bare "except:").
+# After the first expiry the timer fires again at this interval, in case the exception was lost:
+# swallowed by library code (a bare "except:"), or raised in a finaliser (__del__, a weakref
+# callback run by the garbage collector), where Python prints it and goes on.
 _TIMEOUT_REPEAT_SECONDS = 1.0
 
 
