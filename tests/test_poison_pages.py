@@ -1,10 +1,14 @@
-"""Pages that break naive storage cost only themselves: one ``newsflow run`` of a site where a few
-pages carry NUL bytes or over-long URLs stores every good article, records the poison pages with
-their reasons and reports errors, all against a real 127.0.0.1 server and the real database.
+"""Pages that break naive code cost only themselves: one ``newsflow run`` of a site where a few
+pages carry NUL bytes or over-long URLs (storage), or inputs that made extraction run for minutes
+(a 3,000-character author, two similar 40,000-character captioned lines, ``charset=punycode``, a
+4 MB JSON-LD graph, JSON-LD nested 100,000 deep) stores every good article, records the poison
+pages with their reasons and reports errors, against a real 127.0.0.1 server and the real
+database.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import string
@@ -57,7 +61,17 @@ def test_poison_pages_cost_only_themselves(db: str, tmp_path: Path) -> None:
             '"author": {"@type": "Person", "name": "Ann\\u0000 Author"}}</script>',
         )
         site.pages[f"/a/{long_name}.html"] = _page(103)
-        site.articles = (*GOOD, "nul-type", "long-canonical", "nul-headline", long_name)
+        for name, page in _slow_to_extract().items():
+            site.pages[f"/a/{name}.html"] = page
+        site.content_types["/a/punycode.html"] = "text/html; charset=punycode"
+        site.articles = (
+            *GOOD,
+            "nul-type",
+            "long-canonical",
+            "nul-headline",
+            long_name,
+            *_slow_to_extract(),
+        )
         sources = tmp_path / "sources.yaml"
         sources.write_text(
             yaml.safe_dump(
@@ -107,7 +121,10 @@ def test_poison_pages_cost_only_themselves(db: str, tmp_path: Path) -> None:
     ) == [("text/html; charset=utf-8; x=",)]
     # a canonical URL over the cap is ignored: the article is stored under its fetched URL
     assert "/a/long-canonical.html" in stored
-    assert len(stored) == len(GOOD) + 3, sorted(stored)
+    # inputs that made extraction run for minutes are articles like any other
+    for name in _slow_to_extract():
+        assert f"/a/{name}.html" in stored, f"{name} not stored: {sorted(stored)}"
+    assert len(stored) == len(GOOD) + 3 + len(_slow_to_extract()), sorted(stored)
     assert max(len(u) for (u,) in query_rows(db, "SELECT url FROM raw_pages")) <= MAX_URL_LENGTH
 
     ((status, errors, by_class, message),) = query_rows(
@@ -122,3 +139,30 @@ def test_poison_pages_cost_only_themselves(db: str, tmp_path: Path) -> None:
     for i in (0, 100, 101, 102):
         assert article_text(i)[1][0][:60] not in logs, f"the body of story {i} reached the logs"
     assert long_name not in logs, "an over-long URL was logged whole"
+
+
+def _slow_to_extract() -> dict[str, bytes]:
+    """Pages whose extraction took 8 s to over 10 minutes before its input caps (issue 17)."""
+    evil_author = "@" * 3000 + " x"  # the author-suffix regex backtracked in O(n³)
+    line = "Crowds gather in the square as the mayor speaks to the council " * 625
+    edited = "".join(c if i % 100 else "x" for i, c in enumerate(line))
+    graph = [{"@type": "Thing", "name": f"thing {i}"} for i in range(140_000)]
+
+    def ld(data: object) -> str:
+        return f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+
+    return {
+        "long-author": _page(110, ld({"@type": "NewsArticle", "author": evil_author})),
+        "long-meta-author": _page(111, f"<meta name='author' content='{evil_author}'>"),
+        "similar-captions": _page(112).replace(
+            b"</article>",
+            f"<p>{line}(Photo: Reuters)</p><p>{edited}(Photo: Reuters)</p></article>".encode(),
+        ),
+        "punycode": _page(113).replace(
+            b"</article>", b"<p>ref-" + b"a" * 200_000 + b"</p></article>"
+        ),
+        "large-graph": _page(114, ld({"@graph": [{"@type": "NewsArticle"}, *graph]})),
+        "deep-jsonld": _page(
+            115, f"<script type='application/ld+json'>{'[' * 100_000}{']' * 100_000}</script>"
+        ),
+    }
