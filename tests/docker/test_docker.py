@@ -284,3 +284,29 @@ def test_postgres_init_script_creates_both_databases(
                 )
                 cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
         admin.close()
+
+
+def test_published_ports_listen_on_loopback_only() -> None:
+    """The UI runs Airflow's development auth manager: nothing is published on every interface."""
+    for name, service in _compose()["services"].items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+
+
+def test_only_airflow_init_holds_the_news_database_owner() -> None:
+    """The DAGs connect as newsflow_writer; the owner's password reaches airflow-init alone."""
+    compose = _compose()
+    common = compose["x-airflow-common"]["environment"]
+    assert urlsplit(_resolve(common["AIRFLOW_CONN_NEWS_DB"])).username == "newsflow_writer"
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        if "DATABASE_URL" in env or "NEWS_DB_PASSWORD" in str(env.get("AIRFLOW_CONN_NEWS_DB", "")):
+            assert name in {"airflow-init", "postgres"}, f"{name} has the owner's credentials"
+    init = compose["services"]["airflow-init"]
+    assert "newsflow db roles" in " ".join(init["command"]), "airflow-init sets no role password"
+
+
+def test_the_image_checks_the_locks_hashes() -> None:
+    text = DOCKERFILE.read_text()
+    assert "--no-hashes" not in text, "the image must install the lock's hashes"
+    assert "--require-hashes" in text
