@@ -8,6 +8,13 @@ name of its folder (``pages/ja/x.html`` → ``ja``). Two JSON schemas are read:
 - the shared dev corpus (``url, language, title, body, authors, published``, built from Fundus);
   ``published_at`` and ``without`` (golden fixture pages) are accepted as aliases.
 
+A directory holding ``evaldata.json`` is read in trafilatura's evaluation format instead
+(``tests/`` of adbar/trafilatura: ``{url: {file, with, without}}``, the HTML in ``cache/`` or
+``eval/``). It is scored as trafilatura's own ``tests/evaluate.py`` scores it: a "with" string
+found in the text (white space normalized, case kept) is a true positive, a "without" string found
+is a false positive; counts are summed over all pages (micro), then P = tp/(tp+fp),
+R = tp/(tp+fn), accuracy = (tp+tn)/all and F = 2tp/(2tp+fp+fn).
+
 Body tokens are the extractor's units (:func:`crawler.extract.text.units`): every CJK character
 (Han, kana, hangul) is one token, the rest is lowercased and split into ``\\w+`` words, as in
 ``shared/corpus/tools/score.py``, whose ranges miss the Hangul compatibility jamo (U+3130–318F,
@@ -56,6 +63,14 @@ class Case:
     published: str | None = None
     boilerplate: tuple[str, ...] = ()
     rejected: bool = False
+    # trafilatura's format: strings that must (``with``) and must not (``without``) be in the text
+    must: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+
+    @property
+    def snippets(self) -> bool:
+        """Whether the page is scored by "with"/"without" strings instead of a gold body."""
+        return bool(self.must or self.must_not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +84,9 @@ class Prediction:
     language: str | None = None
     rejected: bool = False
     reason: str = ""
+    # The time of the extraction proper, when the extractor reads more than its peers' default
+    # call does (trafilatura's metadata) and times itself; None: the whole call is timed.
+    seconds: float | None = None
 
 
 @dataclass(slots=True)
@@ -87,6 +105,12 @@ class PageScore:
     authors_ok: bool | None = None
     language_ok: bool | None = None
     rejection_ok: bool = True
+    counts: Counts | None = None  # snippet pages: (tp, fp, fn, tn)
+
+    @property
+    def empty(self) -> bool:
+        """The extractor returned no text for the page."""
+        return self.prediction.rejected or not self.prediction.body.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +123,8 @@ class Row:
     precision: float | None
     recall: float | None
     f1: float | None
+    accuracy: float | None  # snippet corpora only
+    empty: int  # pages where the extractor returned no text
     leak: float | None
     title: float | None
     date: float | None
@@ -109,13 +135,17 @@ class Row:
 
 
 Extractor = Callable[[bytes, str], Prediction]
+Counts = tuple[int, int, int, int]
 
 
 # --- Corpus --------------------------------------------------------------------------------------
 
 
 def load_corpus(root: Path) -> list[Case]:
-    """Every ``*.json`` with a sibling ``.html`` under ``root``, sorted by path."""
+    """Every ``*.json`` with a sibling ``.html`` under ``root``, sorted by path; or the pages of
+    ``root/evaldata.json`` (trafilatura's format), sorted by URL."""
+    if (root / EVALDATA).is_file():
+        return load_snippet_corpus(root)
     cases = []
     for jpath in sorted(root.rglob("*.json")):
         hpath = jpath.with_suffix(".html")
@@ -143,6 +173,36 @@ def load_corpus(root: Path) -> list[Case]:
     return cases
 
 
+EVALDATA = "evaldata.json"
+# Where trafilatura's evaluation looks for a page's file, in order.
+_EVALDATA_DIRS = ("cache", "eval")
+
+
+def load_snippet_corpus(root: Path) -> list[Case]:
+    """trafilatura's evaluation set: ``root/evaldata.json`` and the HTML in ``root/cache`` or
+    ``root/eval`` (pages whose file is missing are skipped, with a warning)."""
+    data: dict[str, dict[str, Any]] = json.loads((root / EVALDATA).read_text(encoding="utf-8"))
+    cases = []
+    for url in sorted(data):
+        item = data[url]
+        path = next((p for d in _EVALDATA_DIRS if (p := root / d / item["file"]).is_file()), None)
+        if path is None:
+            LOGGER.warning("%s: file %s not found under %s", url, item["file"], root)
+            continue
+        cases.append(
+            Case(
+                group=root.name,
+                name=item["file"],
+                html_path=path,
+                url=url,
+                language=None,
+                must=tuple(item.get("with") or ()),
+                must_not=tuple(item.get("without") or ()),
+            )
+        )
+    return cases
+
+
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
@@ -159,6 +219,29 @@ def prf(predicted: str, gold: str) -> tuple[float, float, float]:
     recall = common / sum(g.values()) if g else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def _ws(text: str) -> str:
+    """trafilatura's ``eval_common.norm``: white space collapsed, case kept."""
+    return " ".join(text.split())
+
+
+def count_snippets(case: Case, text: str) -> Counts:
+    """(tp, fp, fn, tn) of one page, as trafilatura's ``eval_common.count_item``."""
+    flat = _ws(text)
+    tp = sum(1 for w in case.must if _ws(w) in flat)
+    fp = sum(1 for w in case.must_not if _ws(w) in flat)
+    return tp, fp, len(case.must) - tp, len(case.must_not) - fp
+
+
+def snippet_scores(counts: Counts) -> tuple[float, float, float, float]:
+    """Precision, recall, F and accuracy of summed (tp, fp, fn, tn), 0.0 where undefined."""
+    tp, fp, fn, tn = counts
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    total = tp + fp + fn + tn
+    return precision, recall, f1, (tp + tn) / total if total else 0.0
 
 
 def _norm(text: str | None) -> str:
@@ -186,6 +269,10 @@ def score_page(case: Case, prediction: Prediction, seconds: float) -> PageScore:
     if case.rejected:
         return score
     body = "" if prediction.rejected else prediction.body
+    if case.snippets:
+        score.counts = count_snippets(case, body)
+        score.precision, score.recall, score.f1, _ = snippet_scores(score.counts)
+        return score
     score.precision, score.recall, score.f1 = prf(body, case.body)
     flat = _norm(body)
     score.leaked = [s for s in case.boilerplate if _norm(s) and _norm(s) in flat]
@@ -204,22 +291,37 @@ def score_page(case: Case, prediction: Prediction, seconds: float) -> PageScore:
 
 def evaluate(cases: Sequence[Case], extractor: Extractor) -> list[PageScore]:
     """Run ``extractor`` on every page (timed) and score it."""
-    scores = []
+    return evaluate_many(cases, {"x": extractor})["x"]
+
+
+def evaluate_many(
+    cases: Sequence[Case], extractors: dict[str, Extractor]
+) -> dict[str, list[PageScore]]:
+    """Run every extractor on every page and score them. The extractors take turns page by page,
+    so that a busy machine slows them alike and their ms/page stay comparable."""
+    scores: dict[str, list[PageScore]] = {name: [] for name in extractors}
     if cases:  # one untimed call first: imports and caches are not page costs
-        try:
-            extractor(cases[0].html_path.read_bytes(), cases[0].url)
-        except Exception as err:  # same policy as below
-            LOGGER.debug("warm-up failed: %r", err)
+        for extractor in extractors.values():
+            _run(extractor, cases[0])
     for case in cases:
         html = case.html_path.read_bytes()
-        started = time.perf_counter()
-        try:
-            prediction = extractor(html, case.url)
-        except Exception as err:  # a peer's crash is its score, not ours to raise
-            LOGGER.debug("extractor failed on %s: %r", case.html_path, err)
-            prediction = Prediction(rejected=True, reason=f"exception: {type(err).__name__}")
-        scores.append(score_page(case, prediction, time.perf_counter() - started))
+        for name, extractor in extractors.items():
+            prediction, seconds = _run(extractor, case, html)
+            scores[name].append(score_page(case, prediction, seconds))
     return scores
+
+
+def _run(extractor: Extractor, case: Case, html: bytes | None = None) -> tuple[Prediction, float]:
+    if html is None:
+        html = case.html_path.read_bytes()
+    started = time.perf_counter()
+    try:
+        prediction = extractor(html, case.url)
+    except Exception as err:  # a peer's crash is its score, not ours to raise
+        LOGGER.debug("extractor failed on %s: %r", case.html_path, err)
+        prediction = Prediction(rejected=True, reason=f"exception: {type(err).__name__}")
+    seconds = time.perf_counter() - started
+    return prediction, seconds if prediction.seconds is None else prediction.seconds
 
 
 def _mean(values: Iterable[float | bool | None]) -> float | None:
@@ -236,14 +338,24 @@ def summarize(name: str, scores: Sequence[PageScore]) -> list[Row]:
     for group, members in [*sorted(groups.items()), ("ALL", list(scores))]:
         articles = [s for s in members if not s.case.rejected]
         labelled = [s for s in articles if s.case.boilerplate]
+        precision = _mean(s.precision for s in articles)
+        recall = _mean(s.recall for s in articles)
+        f1 = _mean(s.f1 for s in articles)
+        accuracy = None
+        counted = [s.counts for s in articles if s.counts is not None]
+        if counted and len(counted) == len(articles):  # trafilatura's way: micro, not per page
+            tp, fp, fn, tn = (sum(column) for column in zip(*counted, strict=True))
+            precision, recall, f1, accuracy = snippet_scores((tp, fp, fn, tn))
         rows.append(
             Row(
                 extractor=name,
                 group=group,
                 pages=len(members),
-                precision=_mean(s.precision for s in articles),
-                recall=_mean(s.recall for s in articles),
-                f1=_mean(s.f1 for s in articles),
+                precision=precision,
+                recall=recall,
+                f1=f1,
+                accuracy=accuracy,
+                empty=sum(s.empty for s in members),
                 leak=_mean(bool(s.leaked) for s in labelled) if labelled else None,
                 title=_mean(s.title_ok for s in articles),
                 date=_mean(s.date_ok for s in articles),
@@ -263,6 +375,8 @@ _COLUMNS = (
     ("P", 6),
     ("R", 6),
     ("F1", 6),
+    ("acc", 6),
+    ("empty", 5),
     ("leak", 6),
     ("title", 6),
     ("date", 6),
@@ -273,35 +387,27 @@ _COLUMNS = (
 )
 
 
+def _cells(r: Row) -> list[str]:
+    """One row's values as text, in ``_COLUMNS`` order; "-" where a metric has no labels."""
+    rates = (r.precision, r.recall, r.f1, r.accuracy)
+    labels = (r.leak, r.title, r.date, r.authors, r.language, r.rejection)
+    return [
+        r.extractor,
+        r.group,
+        str(r.pages),
+        *("-" if v is None else f"{v:.3f}" for v in rates),
+        str(r.empty),
+        *("-" if v is None else f"{v:.3f}" for v in labels),
+        f"{r.ms_per_page:.1f}",
+    ]
+
+
 def format_rows(rows: Sequence[Row]) -> str:
     """A fixed-width table; "-" where a metric has no labelled pages."""
-
-    def cell(value: float | None) -> str:
-        return "-" if value is None else f"{value:.3f}"
-
     lines = ["  ".join(name.rjust(width) for name, width in _COLUMNS)]
     for r in rows:
-        values = (
-            r.extractor,
-            r.group,
-            str(r.pages),
-            *map(
-                cell,
-                (
-                    r.precision,
-                    r.recall,
-                    r.f1,
-                    r.leak,
-                    r.title,
-                    r.date,
-                    r.authors,
-                    r.language,
-                    r.rejection,
-                ),
-            ),
-            f"{r.ms_per_page:.1f}",
-        )
-        lines.append("  ".join(v.rjust(w) for v, (_, w) in zip(values, _COLUMNS, strict=True)))
+        cells = zip(_cells(r), _COLUMNS, strict=True)
+        lines.append("  ".join(v.rjust(w) for v, (_, w) in cells))
     return "\n".join(lines)
 
 
@@ -309,26 +415,7 @@ def format_markdown(rows: Sequence[Row]) -> str:
     """The same table in Markdown (for the README)."""
     header = [name for name, _ in _COLUMNS]
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in rows:
-        vals = [
-            "-" if v is None else f"{v:.3f}"
-            for v in (
-                r.precision,
-                r.recall,
-                r.f1,
-                r.leak,
-                r.title,
-                r.date,
-                r.authors,
-                r.language,
-                r.rejection,
-            )
-        ]
-        out.append(
-            f"| {r.extractor} | {r.group} | {r.pages} | "
-            + " | ".join(vals)
-            + f" | {r.ms_per_page:.1f} |"
-        )
+    out.extend("| " + " | ".join(_cells(r)) + " |" for r in rows)
     return "\n".join(out)
 
 
@@ -374,22 +461,25 @@ def _authors(value: object) -> tuple[str, ...]:
 
 def _trafilatura() -> Extractor:
     import trafilatura
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
 
     def run(html: bytes, url: str) -> Prediction:
-        # What trafilatura.extract(html, url=url) returns (text + comments), plus its metadata.
-        doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
-        if doc is None:
-            return Prediction(rejected=True)
-        if isinstance(doc, dict):  # only with as_dict=True, which is not asked for
-            raise TypeError("trafilatura.bare_extraction returned a dict")
-        body = "\n".join(t for t in (doc.text, doc.comments) if t)
+        # Timed: trafilatura's default call, text (and comments) only. Its metadata, which that
+        # call does not read, is read afterwards for the title/date/author columns.
+        started = time.perf_counter()
+        body = trafilatura.extract(html, url=url or None) or ""
+        seconds = time.perf_counter() - started
+        tree = load_html(html)
+        meta = extract_metadata(tree, default_url=url or None) if tree is not None else None
         return Prediction(
             body=body,
-            title=doc.title,
-            authors=_authors(doc.author),
-            published=_parse_date(doc.date),
-            language=doc.language,
+            title=meta.title if meta else None,
+            authors=_authors(meta.author) if meta else (),
+            published=_parse_date(meta.date) if meta else None,
+            language=meta.language if meta else None,
             rejected=not body.strip(),
+            seconds=seconds,
         )
 
     return run
@@ -478,42 +568,48 @@ def run_eval(
     cases = load_corpus(root)
     if not cases:
         raise ValueError(f"no labelled pages (*.html + *.json) under {root}")
-    rows: list[Row] = []
     notes: list[str] = []
+    loaded: dict[str, Extractor] = {}
     for name in extractors:
         try:
-            extractor = load_extractor(name)
+            loaded[name] = load_extractor(name)
         except ImportError as err:
             notes.append(f"{name}: not installed ({err.name}); run `uv sync --group compare`")
-            continue
-        scores = evaluate(cases, extractor)
+    rows: list[Row] = []
+    for name, scores in evaluate_many(cases, loaded).items():
         rows.extend(summarize(name, scores))
         if worst:
-            notes.append(f"{name}: worst {worst} pages by F1, and leaks:")
-            articles = [s for s in scores if s.f1 is not None]
-            for s in sorted(articles, key=lambda s: s.f1 or 0.0)[:worst]:
-                notes.append(
-                    f"  {s.case.group}/{s.case.name}: F1={s.f1:.3f} P={s.precision:.3f} "
-                    f"R={s.recall:.3f} {s.prediction.reason}"
-                )
-            for s in scores:
-                if s.leaked:
-                    notes.append(f"  leak {s.case.group}/{s.case.name}: {s.leaked[:3]}")
-                wrong = [
-                    f"{label}={value!r}"
-                    for label, ok, value in (
-                        ("title", s.title_ok, s.prediction.title),
-                        ("date", s.date_ok, s.prediction.published),
-                        ("authors", s.authors_ok, s.prediction.authors),
-                        ("lang", s.language_ok, s.prediction.language),
-                    )
-                    if ok is False and not s.prediction.rejected
-                ]
-                if wrong:
-                    notes.append(f"  meta {s.case.group}/{s.case.name}: {'; '.join(wrong)}")
-                if not s.rejection_ok:
-                    notes.append(
-                        f"  {'missed rejection' if s.case.rejected else 'rejected article'} "
-                        f"{s.case.group}/{s.case.name} {s.prediction.reason}"
-                    )
+            notes.extend(_worst_notes(name, scores, worst))
     return rows, notes
+
+
+def _worst_notes(name: str, scores: Sequence[PageScore], worst: int) -> list[str]:
+    """The ``worst`` pages by F1, then every leak, metadata miss and wrong rejection."""
+    notes = [f"{name}: worst {worst} pages by F1, and leaks:"]
+    articles = [s for s in scores if s.f1 is not None]
+    for s in sorted(articles, key=lambda s: s.f1 or 0.0)[:worst]:
+        notes.append(
+            f"  {s.case.group}/{s.case.name}: F1={s.f1:.3f} P={s.precision:.3f} "
+            f"R={s.recall:.3f} {s.prediction.reason}"
+        )
+    for s in scores:
+        if s.leaked:
+            notes.append(f"  leak {s.case.group}/{s.case.name}: {s.leaked[:3]}")
+        wrong = [
+            f"{label}={value!r}"
+            for label, ok, value in (
+                ("title", s.title_ok, s.prediction.title),
+                ("date", s.date_ok, s.prediction.published),
+                ("authors", s.authors_ok, s.prediction.authors),
+                ("lang", s.language_ok, s.prediction.language),
+            )
+            if ok is False and not s.prediction.rejected
+        ]
+        if wrong:
+            notes.append(f"  meta {s.case.group}/{s.case.name}: {'; '.join(wrong)}")
+        if not s.rejection_ok:
+            notes.append(
+                f"  {'missed rejection' if s.case.rejected else 'rejected article'} "
+                f"{s.case.group}/{s.case.name} {s.prediction.reason}"
+            )
+    return notes

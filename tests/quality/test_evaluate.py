@@ -12,13 +12,16 @@ from crawler.cli import main
 from crawler.quality.evaluate import (
     Case,
     Prediction,
+    count_snippets,
     evaluate,
+    evaluate_many,
     format_markdown,
     format_rows,
     load_corpus,
     prf,
     run_eval,
     score_page,
+    snippet_scores,
     summarize,
     tokens,
 )
@@ -174,3 +177,80 @@ def test_cli_eval_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["eval", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "newsflow" in out and "ALL" in out and "F1" in out
+
+
+# --- trafilatura's with/without format -------------------------------------------------------------
+
+
+def _write_evaldata(root: Path, items: dict[str, tuple[str, str, dict[str, object]]]) -> None:
+    """``items``: url → (folder, file name, with/without); pages go in ``cache/`` or ``eval/``."""
+    data = {}
+    for url, (folder, name, snippets) in items.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / name).write_text(ARTICLE_HTML, encoding="utf-8")
+        data[url] = {"file": name, **snippets}
+    (root / "evaldata.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_loader_reads_trafilatura_evaldata_from_cache_and_eval(tmp_path: Path) -> None:
+    _write_evaldata(tmp_path, {
+        "https://b.example/2": ("eval", "b.html", {"with": ["x"], "without": ["y"]}),
+        "https://a.example/1": ("cache", "a.html", {"with": ["p", "q"], "without": ["r"]}),
+    })  # fmt: skip
+    cases = load_corpus(tmp_path)
+    assert [c.url for c in cases] == ["https://a.example/1", "https://b.example/2"]
+    assert cases[0].html_path == tmp_path / "cache" / "a.html"
+    assert cases[0].must == ("p", "q") and cases[0].must_not == ("r",) and cases[0].snippets
+
+
+def test_snippets_count_as_trafilatura_does() -> None:
+    # eval_common.count_item: white space normalized, case kept, plain substring
+    case = _case(must=("old  bridge\nreopened", "Piers"), must_not=("Most read", "ceremony"))
+    assert count_snippets(case, "The old bridge reopened.\nThe piers; the ceremony.") == (
+        1,
+        1,
+        1,
+        1,
+    )
+    assert count_snippets(case, "") == (0, 0, 2, 2)
+
+
+def test_snippet_scores_are_summed_over_pages_before_the_rates() -> None:
+    # micro averaging, as trafilatura's ConfusionMatrix: page A (tp 3) and page B (fn 1, fp 1)
+    a = score_page(_case(must=("a", "b", "c"), must_not=("z",)), Prediction(body="a b c"), 0.001)
+    b = score_page(_case(must=("d",), must_not=("y",)), Prediction(body="y"), 0.003)
+    empty = score_page(_case(must=("e",), must_not=("w",)), Prediction(rejected=True), 0.0)
+    assert a.counts == (3, 0, 0, 1) and b.counts == (0, 1, 1, 0) and empty.counts == (0, 0, 1, 1)
+    overall = summarize("x", [a, b, empty])[-1]
+    assert overall.precision == pytest.approx(3 / 4) and overall.recall == pytest.approx(3 / 5)
+    assert overall.f1 == pytest.approx(6 / 9) and overall.accuracy == pytest.approx(5 / 8)
+    assert overall.empty == 1
+    assert snippet_scores((0, 0, 0, 0)) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_run_eval_on_evaldata_scores_newsflow(tmp_path: Path) -> None:
+    _write_evaldata(tmp_path, {"https://x.example/a": ("cache", "a.html", {
+        "with": ["traffic returned to normal", "heavier trucks"], "without": ["Gazette"]})})  # fmt: skip
+    rows, _ = run_eval(tmp_path, ["newsflow"])
+    overall = rows[-1]
+    assert (overall.precision, overall.recall, overall.accuracy) == (1.0, 1.0, 1.0)
+    assert overall.empty == 0 and "acc" in format_rows(rows)
+
+
+def test_extractors_take_turns_page_by_page(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        _write(tmp_path, "en", name, ARTICLE_HTML, {"url": f"https://x.example/{name}",
+               "language": "en", "title": "T", "body": "x", "authors": []})  # fmt: skip
+    calls: list[tuple[str, str]] = []
+
+    def first(html: bytes, url: str) -> Prediction:
+        calls.append(("first", url))
+        return Prediction(body="x", seconds=0.5)
+
+    def second(html: bytes, url: str) -> Prediction:
+        calls.append(("second", url))
+        return Prediction(body="x")
+
+    scores = evaluate_many(load_corpus(tmp_path), {"first": first, "second": second})
+    assert [c[0] for c in calls[2:]] == ["first", "second", "first", "second"]  # after warm-up
+    assert [s.seconds for s in scores["first"]] == [0.5, 0.5]  # the extractor's own timing
