@@ -2,10 +2,12 @@
 
 Path of the data, one module per step: bytes → text (``encoding``) → lxml tree → metadata
 (``metadata``: JSON-LD, then OpenGraph/<meta>, then <time>, then the URL, then htmldate; dates
-read by ``dates``) → our pre-cleaning of the tree (``preclean``: headline lists, related/ranking/
-TOC/share blocks) → trafilatura on the cleaned tree → line clean-up (``lines``: repeated captions,
-title echo, left-over labels) → language (``language``) → checks. Rules and thresholds are data
-in ``rules``; CJK ranges and tokenizers are in ``text``.
+read by ``dates``) → article and listing evidence (``evidence``) → our cleaning of the tree
+(``preclean``: the main text protected, related/ranking/TOC/share and link-dense blocks dropped;
+``layout``: headline lists found line by line, whatever the markup) → trafilatura on the cleaned
+tree (or a script payload's text, ``payload``, when it finds too little) → line clean-up
+(``lines``: repeated captions, title echo, byline, left-over labels) → language (``language``) →
+checks. Rules and thresholds are data in ``rules``; CJK ranges and tokenizers are in ``text``.
 
 Dates are timezone-aware. A date given without an offset gets the zone the page implies: the
 offset of another date on the same page, else the source's configured ``timezone``, else the zone
@@ -28,13 +30,17 @@ from trafilatura.utils import load_html
 from crawler.extract import rules
 from crawler.extract.dates import localize, page_zone
 from crawler.extract.encoding import decode_html
+from crawler.extract.evidence import page_evidence
 from crawler.extract.language import page_language
-from crawler.extract.lines import clean_lines, link_keys
+from crawler.extract.layout import drop_headline_lists
+from crawler.extract.lines import clean_lines, drop_byline, link_keys
 from crawler.extract.metadata import Metadata, canonical_url
+from crawler.extract.payload import payload_text
 from crawler.extract.preclean import (
     block_stats,
     drop_caption_elements,
     preclean,
+    protect_main_text,
     unwrap_layout_tables,
 )
 from crawler.extract.text import units
@@ -58,8 +64,12 @@ def extract(
     allowed_domains: tuple[str, ...] = (),
     captions: str = "once",
     default_timezone: str | None = None,
+    article_url_pattern: str | None = None,
 ) -> Article | Rejection:
     """Extract the article in ``html`` fetched from ``url``, or say why the page is not one.
+
+    ``article_url_pattern`` (the source's) matching ``url`` is evidence that the page is an
+    article (``evidence``): a short text beside long headline lists is then kept as a brief.
 
     ``default_timezone`` (an IANA name, the source's ``timezone``) is the zone of dates printed
     without an offset when no other date on the page gives one; unset, the zone is guessed.
@@ -79,6 +89,7 @@ def extract(
             allowed_domains,
             captions == "drop",
             default_timezone,
+            article_url_pattern,
         )
     except Exception as err:  # see docstring: every failure on page input is a rejection
         LOGGER.warning("extract failed url=%s: %r", url, err, exc_info=True)
@@ -99,6 +110,7 @@ def _extract(
     allowed_domains: tuple[str, ...],
     drop_captions: bool = False,
     default_timezone: str | None = None,
+    article_url_pattern: str | None = None,
 ) -> Article | Rejection:
     if not data or not data.strip():
         return Rejection("empty")
@@ -115,6 +127,7 @@ def _extract(
         return Rejection("parse_error", "no HTML tree")
 
     meta = Metadata(tree, url)
+    evidence = page_evidence(tree, meta, url, article_url_pattern)
     page_link_keys = link_keys(tree)
     body_el = tree.find("body")
     root = body_el if body_el is not None else tree
@@ -124,16 +137,16 @@ def _extract(
     error_title = next(
         (t for t in (meta.raw_title, meta.h1) if t and rules.ERROR_TITLE_RE.search(t)), None
     )
-    if error_title and page_para < rules.LISTING_MAX_PARA_CHARS:
+    if error_title and page_para < rules.ERROR_PAGE_MAX_PARA_CHARS:
         return Rejection("error_page", error_title[:100])
-    if meta.listing_type and meta.article is None:
-        return Rejection("listing_page", f"JSON-LD {meta.listing_type}")
+    if evidence.listing:
+        return Rejection("listing_page", evidence.listing)
     link_dense_page = page_total > 0 and page_links / page_total >= rules.LISTING_LINK_DENSITY
-    if link_dense_page and not meta.is_article and page_para < rules.LISTING_MAX_PARA_CHARS:
-        return Rejection("listing_page", f"link density {page_links / page_total:.2f}")
 
+    scripts = list(tree.iter("script"))  # before pre-cleaning drops any (payload_text)
     unwrap_layout_tables(root, stats)
-    preclean(root, stats)
+    preclean(root, stats, protect_main_text(root, stats))
+    listed = drop_headline_lists(root, url)
     caption_keys: frozenset[str] = frozenset()
     if drop_captions:
         caption_keys = drop_caption_elements(root)
@@ -150,29 +163,34 @@ def _extract(
     )
     raw_body = getattr(document, "text", None) or ""
     title = meta.title()
-    headlines: list[str] = []
+    headlines: list[str] = list(listed)
     body = clean_lines(
         raw_body.split("\n"), title, page_link_keys | caption_keys, headlines, drop_captions
     )
     ld_body = meta.article_body()
     if ld_body and _units(ld_body) > 2 * _units(body):
         body = clean_lines(ld_body.split("\n"), title)
+    elif _units(body) < rules.MIN_BODY_UNITS:  # a page rendered by script: its text in JSON
+        script_body = payload_text(scripts)
+        if _units(script_body) > 2 * _units(body):
+            body = clean_lines(script_body.split("\n"), title)
 
     body_units = _units(body)
-    if (
-        not meta.is_article
-        and len(headlines) >= rules.LISTING_MIN_HEADLINES
-        and _units("\n".join(headlines)) >= rules.LISTING_HEADLINE_SHARE * (body_units or 1)
-    ):
-        return Rejection("listing_page", f"{len(headlines)} headline lines")
-    if body_units < rules.MIN_BODY_UNITS:
+    # Listing evidence is many headline items and no body: a short text beside a long list is a
+    # brief. Without article evidence, a text must be longer to be an article.
+    min_units = rules.MIN_BRIEF_UNITS if evidence.article else rules.MIN_BODY_UNITS
+    if body_units < min_units:
         if error_title:
             return Rejection("error_page", error_title[:100])
-        if link_dense_page and not meta.is_article:
+        if len(headlines) >= rules.LISTING_MIN_HEADLINES:
+            return Rejection("listing_page", f"{len(headlines)} headline items, {body_units} units")
+        if link_dense_page and evidence.article is None:
             return Rejection("listing_page", "link-dense page with little text")
         return Rejection("too_short", f"{body_units} units")
     if not title:
         title = body.split("\n", 1)[0][:300]
+    authors = meta.authors()
+    body = drop_byline(body, authors)
 
     declared_language = meta.declared_language()
     language = page_language(declared_language, body, default_language)
@@ -181,7 +199,7 @@ def _extract(
         url=canonical_url(meta.canonical(), url, allowed_domains),
         title=title,
         body=body,
-        authors=meta.authors(),
+        authors=authors,
         published_at=localize(meta.published(), zone),
         modified_at=localize(meta.modified(), zone),
         language=language,

@@ -122,6 +122,22 @@ def clean_lines(
     return "\n".join(out)
 
 
+def drop_byline(body: str, authors: tuple[str, ...]) -> str:
+    """``body`` without a byline among its first lines ("By Jane Doe", "山田太郎 記者"): a short
+    line written as a byline that names one of the ``authors``."""
+    if not authors:
+        return body
+    lines = body.split("\n")
+    for i, line in enumerate(lines[: rules.BYLINE_SCAN_LINES]):
+        if (
+            len(line) <= rules.MAX_BYLINE_CHARS
+            and rules.BYLINE_RE.search(line)
+            and any(author in line for author in authors)
+        ):
+            return "\n".join(lines[:i] + lines[i + 1 :])
+    return body
+
+
 def _is_date_line(line: str) -> bool:
     if len(line) > rules.MAX_DATE_LINE_CHARS:
         return False

@@ -95,8 +95,63 @@ def _sweepable(s: Stats) -> bool:
     return links > 0 and link * 2 >= total
 
 
-def preclean(root: HtmlElement, stats: dict[HtmlElement, Stats]) -> None:
-    """Drop boilerplate blocks trafilatura tends to keep (headline lists, TOCs, share bars)."""
+def main_text_chain(root: HtmlElement, stats: dict[HtmlElement, Stats]) -> list[HtmlElement]:
+    """The elements that hold the page's running text, outermost first: from ``root`` down, the
+    child holding most of the prose, while it holds at least ``MAIN_TEXT_SHARE`` of the page's."""
+    page_prose = stats.get(root, (0, 0, 0, 0, 0))[3]
+    chain: list[HtmlElement] = []
+    if page_prose < rules.PROSE_MIN_RUN_CHARS:
+        return chain
+    el = root
+    while True:
+        best = max(
+            (c for c in el if isinstance(c.tag, str)),
+            key=lambda c: stats.get(c, (0, 0, 0, 0, 0))[3],
+            default=None,
+        )
+        if best is None or stats.get(best, (0, 0, 0, 0, 0))[3] < rules.MAIN_TEXT_SHARE * page_prose:
+            return chain
+        chain.append(best)
+        el = best
+
+
+def protect_main_text(root: HtmlElement, stats: dict[HtmlElement, Stats]) -> set[HtmlElement]:
+    """Keep the page's text out of reach of rules meant for page furniture, and return the
+    elements no block rule may drop.
+
+    Broken markup nests articles inside a sidebar, a <nav> or a footer (an unclosed tag), and
+    some sites lay out the whole page, article included, in one link-heavy wrapper. Rules that
+    drop such containers (ours, and trafilatura's on <aside>/<footer>/"sidebar" classes) then
+    drop the article. The containers of the main text (``main_text_chain``) are made plain
+    <div>s without class or id when they look like furniture, and they, the <h1> and its
+    ancestors are protected.
+    """
+    chain = main_text_chain(root, stats)
+    if stats.get(root, (0, 0, 0, 0, 0))[3] < rules.CONTENT_GUARD_PARA_CHARS:
+        chain_to_neutralize: list[HtmlElement] = []  # too little text to be sure it is the article
+    else:
+        chain_to_neutralize = chain
+    for el in chain_to_neutralize:
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        if el.tag in rules.FURNITURE_TAGS or rules.FURNITURE_CLASS_RE.search(names):
+            el.tag = "div"
+            el.attrib.pop("class", None)
+            el.attrib.pop("id", None)
+    protected = set(chain)
+    h1 = next(root.iter("h1"), None)
+    if h1 is not None:
+        protected.add(h1)
+        protected.update(h1.iterancestors())
+    return protected
+
+
+def preclean(
+    root: HtmlElement,
+    stats: dict[HtmlElement, Stats],
+    protected: set[HtmlElement] | frozenset[HtmlElement] = frozenset(),
+) -> None:
+    """Drop boilerplate blocks trafilatura tends to keep (headline lists, TOCs, share bars);
+    never an element in ``protected`` (it holds the article: ``protect_main_text``)."""
     empty: Stats = (0, 0, 0, 0, 0)
     doomed: list[HtmlElement] = []
     # 1. Blocks introduced by a boilerplate heading ("最新ニュース", "Related", "目次", "Share").
@@ -110,8 +165,8 @@ def preclean(root: HtmlElement, stats: dict[HtmlElement, Stats]) -> None:
             or rules.SHARE_HEADING_RE.match(label)
         ):
             continue
-        block = _heading_block(el, stats)
-        if len(block) > 1 or block[0] is not el or el.tag in _H_TAGS:
+        block = [b for b in _heading_block(el, stats) if b not in protected]
+        if block and (len(block) > 1 or block[0] is not el or el.tag in _H_TAGS):
             doomed.extend(block)
     # 2. Top-down: the outermost block matched by class/id token, link density or TOC shape.
     stack = [root]
@@ -120,6 +175,7 @@ def preclean(root: HtmlElement, stats: dict[HtmlElement, Stats]) -> None:
         s = stats.get(el, empty)
         if (
             el is not root
+            and el not in protected
             and el.tag in rules.BLOCK_TAGS
             and (
                 _link_dense(s)

@@ -354,8 +354,12 @@ BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_BYLINE_CHARS = 80
+# A byline left at the top of the body (one of its first lines) is dropped.
+BYLINE_SCAN_LINES = 3
 # How many elements after the <h1> to search for a byline or a date written as text.
 HEADER_SCAN_ELEMENTS = 40
+# Levels above the <h1> searched for its <time> (article evidence): its header block.
+HEADLINE_BLOCK_LEVELS = 2
 
 # Elements whose full text may act as a block heading (besides h1-h6).
 HEADING_TAGS = frozenset(
@@ -381,6 +385,34 @@ HEADING_TAGS = frozenset(
     }
 )
 MAX_HEADING_CHARS = 40
+
+# --- Lines as laid out (crawler.extract.layout) ---------------------------------------------------
+# Tags that start and end a line of text (besides <br>); all others are inline.
+LINE_BREAK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "ul", "ol",
+        "li", "dl", "dt", "dd", "table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption",
+        "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "form",
+        "fieldset", "legend", "address", "hr", "br", "details", "summary", "menu", "center",
+        "iframe", "body", "html",
+    }
+)  # fmt: skip
+# What a headline item carries besides its headline: DECORATION_RE, below (after MONTHS).
+# A link line: its text outside links (decoration aside) is at most this share of its link text.
+LINK_LINE_MAX_OTHER_SHARE = 0.5
+# A run of lines is a headline list when it holds at least this many link lines (also: a line of
+# this many links; the short lines under a list heading).
+LIST_MIN_ITEMS = 3
+# Lines that may stand between two link lines of one run (a teaser's date, counter, tag), when
+# short: at most this many in a row, of at most this many characters (decoration aside).
+LIST_MAX_GAP_LINES = 2
+LIST_GAP_MAX_CHARS = 40
+# Teasers: link lines each followed by the same number of lines (a summary, a date) of at most
+# TEASER_MAX_CHARS characters; at least TEASER_MIN_ITEMS of them make a list.
+TEASER_MAX_CHARS = 200
+TEASER_MIN_ITEMS = 4
+# A line ending like a sentence is running text, not an unlinked headline under a list heading.
+SENTENCE_END_RE = re.compile(r"[.!?。．！？…:：]\s*[\"'”’」』)）]?\s*$")
 
 # --- Block thresholds ---------------------------------------------------------------------------
 # Text lengths are non-whitespace characters.
@@ -417,6 +449,12 @@ BLOCK_TAGS = frozenset(
         "form",
     }
 )
+# The main text: the chain of elements, from <body> down, each holding at least this share of the
+# page's prose. Those that look like page furniture (these tags, these class/id words) are
+# broken markup around the article and are made plain <div>s (preclean.protect_main_text).
+MAIN_TEXT_SHARE = 0.6
+FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "header", "menu"})
+FURNITURE_CLASS_RE = re.compile(r"sidebar|widget|nav|menu|footer|aside", re.IGNORECASE)
 # A <table> is page layout, not data, when it nests another table or one cell holds running text
 # this long; its rows and cells are turned into <div>s before extraction.
 LAYOUT_TABLE_CELL_CHARS = 200
@@ -424,6 +462,8 @@ LAYOUT_TABLE_CELL_CHARS = 200
 TOC_MIN_LINKS = 3
 TOC_MIN_FRAGMENT_SHARE = 0.7
 
+# Script payloads (crawler.extract.payload): JSON strings shorter than this are not a body.
+PAYLOAD_MIN_STRING_CHARS = 200
 # trafilatura's MIN_EXTRACTED_SIZE (default 250 characters): below it trafilatura falls back to
 # whole-page text, which turns short CJK articles (one character ≈ one word) into one noisy line.
 TRAFILATURA_MIN_EXTRACTED_SIZE = 40
@@ -432,17 +472,20 @@ TRAFILATURA_MIN_EXTRACTED_SIZE = 40
 # Minimum body size, in units: each CJK character (Han, kana, hangul) is one unit, every other
 # \w+ word is one unit. 30 units ≈ one news brief of two sentences, or one Japanese sentence.
 MIN_BODY_UNITS = 30
-# Whole-page link density above which a page without article signals is a listing page.
+# ... on a page with article evidence (crawler.extract.evidence): a brief of one or two short
+# sentences ("Police closed the A4 near Bath after a crash on Monday morning.") is an article.
+MIN_BRIEF_UNITS = 12
+# Whole-page link density above which a page without article evidence and with too little text
+# is called a listing page (rather than too short).
 LISTING_LINK_DENSITY = 0.5
-# ... unless it has this much running text (non-link text in <p>) anyway.
-LISTING_MAX_PARA_CHARS = 1000
+# An error title marks an error page unless the page has this much running text anyway.
+ERROR_PAGE_MAX_PARA_CHARS = 1000
 # Headline lines: extracted lines that are exactly the text of a link in the page (key length in
-# non-space characters). They are dropped from the body; a page without article signals (JSON-LD
-# article, og:type=article) whose text is largely such lines is a listing page.
+# non-space characters). They are dropped from the body; a page with at least
+# LISTING_MIN_HEADLINES of them and no body (fewer units than the minimum) is a listing page.
 MIN_HEADLINE_KEY_CHARS = 8
 MAX_HEADLINE_KEY_CHARS = 160
 LISTING_MIN_HEADLINES = 6
-LISTING_HEADLINE_SHARE = 0.5  # headline units / units of the remaining body
 # More than this share of U+FFFD in the decoded text: the bytes were not text.
 MAX_REPLACEMENT_SHARE = 0.05
 
@@ -544,6 +587,21 @@ MONTHS = {
     "november": 11, "nov": 11, "novembre": 11, "noviembre": 11,
     "december": 12, "dec": 12, "dezember": 12, "décembre": 12, "diciembre": 12,
 }  # fmt: skip
+
+_MONTH_NAMES = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
+# What a headline item carries besides its headline: bullets, dates, times, counters, ranks,
+# "3 hours ago". Removed before a line's own text is measured.
+DECORATION_RE = re.compile(
+    r"\d{1,4}\s*(?:年|년|월|月)\s*\d{1,2}\s*(?:月|월|日|일)?(?:\s*\d{1,2}\s*(?:日|일))?"
+    r"|\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:am|pm|uhr|h))?"
+    r"|\d+\s*(?:分|時間|日|週間|か月|ヶ月)前|\d+\s*(?:분|시간|일)\s*전|\d+\s*(?:分钟|小时|天)前"
+    r"|\d+\s*(?:min(?:ute)?s?|hours?|hrs?|days?)\s+ago|vor\s+\d+\s+(?:minuten|stunden|tagen)"
+    rf"|\b(?:{_MONTH_NAMES})\b\.?"
+    r"|\d+"
+    r"|[^\w\s]|_",
+    re.IGNORECASE,
+)
 
 # Dates in URLs: /2024/10/15/, /2024-10-15/, /20241015/ (year 1995-2099).
 URL_DATE_RE = re.compile(

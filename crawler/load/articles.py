@@ -106,7 +106,16 @@ def _fetch_pending(
         )
         rows = cur.fetchall()
     return [
-        (url, bytes(html), enc, reason, source.language, source.allowed_domains, source.timezone)
+        (
+            url,
+            bytes(html),
+            enc,
+            reason,
+            source.language,
+            source.allowed_domains,
+            source.timezone,
+            source.article_url_pattern,
+        )
         for url, html, enc, reason in rows
     ]
 

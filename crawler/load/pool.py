@@ -25,8 +25,9 @@ from crawler.models import Article, Rejection
 
 LOGGER = logging.getLogger(__name__)
 
-# url, compressed HTML, declared encoding, preset rejection, language, domains, time zone
-Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None]
+# url, compressed HTML, declared encoding, preset rejection, language, domains, time zone,
+# article URL pattern
+Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None, str | None]
 Result = tuple[str, Article | Rejection, int | None]
 
 # Imported once by the fork server (trafilatura, lxml: ~1 s), inherited by every worker.
@@ -96,7 +97,7 @@ def _extract_page(job: Job) -> Result:
     from crawler.extract import extract
     from crawler.load.simhash import simhash
 
-    url, stored, encoding, _, language, domains, zone = job
+    url, stored, encoding, _, language, domains, zone, pattern = job
     try:
         html = decompress_html(stored)
     except CorruptPage as exc:
@@ -108,6 +109,7 @@ def _extract_page(job: Job) -> Result:
         default_language=language,
         allowed_domains=domains,
         default_timezone=zone,
+        article_url_pattern=pattern,
     )
     return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
 
