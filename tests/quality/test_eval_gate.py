@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.quality.evaluate import Row, evaluate, load_corpus, ours, summarize
+from crawler.extract import extract
+from crawler.models import Article
+from crawler.quality.evaluate import Row, evaluate, load_corpus, ours, prf, summarize
+from tests.extract.layouts import LANGUAGES, LAYOUTS, page
 
 CORPUS = Path(__file__).parents[1] / "corpus"
 # Reached (2025 pin): F1 0.998, leak 0.000, title 1.000, date 1.000, author 0.981, lang 1.000,
@@ -63,4 +66,31 @@ def test_group_f1_floor(rows: dict[str, Row], group: str) -> None:
     f1 = rows[group].f1
     assert f1 is not None and f1 >= MIN_GROUP_F1, (
         f"body F1 of {group} pages is {f1}, below {MIN_GROUP_F1}"
+    )
+
+
+# The layout matrix (tests/extract/layouts.py: every layout x language, full and short). Reached:
+# every page stored, no headline leaked, lowest body F1 1.000.
+MATRIX_MIN_F1 = 0.97
+
+
+def test_layout_matrix_floor() -> None:
+    worst: list[tuple[float, str]] = []
+    for layout in LAYOUTS:
+        for language in LANGUAGES:
+            for short in (False, True):
+                p = page(language, layout, short=short)
+                result = extract(p.html, p.url)
+                name = f"{layout}/{language}{'/short' if short else ''}"
+                if not isinstance(result, Article):
+                    worst.append((0.0, f"{name} rejected: {result.reason}"))
+                    continue
+                flat = " ".join(result.body.split())
+                if any(h in flat for h in p.must_not):
+                    worst.append((0.0, f"{name} leaks headlines"))
+                worst.append((prf(result.body, p.body)[2], name))
+    f1, name = min(worst)
+    assert f1 >= MATRIX_MIN_F1, (
+        f"layout matrix: {name} scores {f1:.3f}, below {MATRIX_MIN_F1}; "
+        "see tests/extract/test_layout_matrix.py"
     )
