@@ -244,7 +244,8 @@ def cmd_eval(args: argparse.Namespace, config: Config) -> int:
     from crawler.quality.evaluate import PEERS, format_markdown, format_rows, run_eval
 
     names = ["newsflow", *PEERS] if args.compare else ["newsflow"]
-    rows, notes = run_eval(args.corpus, names, worst=args.worst)
+    server = _database_url(config) if args.checks else None
+    rows, notes = run_eval(args.corpus, names, worst=args.worst, checks_server=server)
     print((format_markdown if args.markdown else format_rows)(rows))
     for note in notes:
         print(note)
@@ -360,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run trafilatura, newspaper4k, readability, news-please",
     )
     ev.add_argument("--worst", type=int, default=0, metavar="N", help="list the N worst pages")
+    ev.add_argument(
+        "--checks",
+        action="store_true",
+        help="also run the data-quality checks on the gold articles (needs the database)",
+    )
     ev.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ev.set_defaults(func=cmd_eval)
     return parser

@@ -1,7 +1,8 @@
 """Data-quality checks: each ``sql/checks/*.sql`` is a SELECT of failing rows; zero rows = pass.
 
 Every check gets the same parameters (:func:`check_params`): the source and run, the source's
-drift thresholds (``drift_*``, from the sources file) and the boilerplate-leak patterns. The
+drift thresholds (``drift_*``, from the sources file); whether a body leaks a headline list is
+the database's one definition, ``newsflow_leak_reason`` (migration 0012). The
 outcome of a run's checks is recorded in ``check_runs`` (:func:`record_checks`), which the Sources
 page reads; :func:`recheck_repaired` checks runs again after ``newsflow reextract``.
 """
@@ -24,24 +25,6 @@ from crawler.sources import DriftThresholds
 
 LOGGER = logging.getLogger(__name__)
 _SAMPLE = 5  # failing rows shown per check
-
-# Headings of headline lists that must not survive into a body: related / latest / most-read
-# blocks, in the languages we crawl. Regular expression alternatives (PostgreSQL syntax), matched
-# case-insensitively as a whole line with an optional trailing colon.
-LEAK_HEADINGS = (
-    "最新ニュース|関連記事|関連ニュース|人気記事|おすすめ記事|アクセスランキング|ランキング",
-    "相關新聞|相关新闻|延伸閱讀|延伸阅读|熱門新聞|热门新闻|最新新聞|推薦閱讀|猜你喜欢",
-    "관련기사|관련 기사|많이 본 뉴스|최신 뉴스",
-    "related|related (articles|stories|news|content|topics)|read more|more stories",
-    "most read|most popular|latest news|top stories|you may also like|recommended",
-)
-# A body leaks when a line is one of the headings, or six or more consecutive lines are short
-# (1-40 characters each: headlines, not paragraphs). articles_boilerplate_leak.sql lists the
-# run's leaking articles; drift_leak_rate.sql compares their share with the source's baseline.
-LEAK_PATTERNS = {
-    "leak_heading_pattern": r"(^|\n)\s*(" + "|".join(LEAK_HEADINGS) + r")\s*[:：]?\s*(\n|$)",
-    "leak_short_lines_pattern": r"(^|\n)([^\n]{1,40}\n){5}[^\n]{1,40}(\n|$)",
-}
 
 # Checks whose failure extraction causes, so that re-extracting the stored pages after a fix of
 # the extraction rules can repair it (`newsflow reextract`, docs/operations.md).
@@ -91,7 +74,6 @@ def check_params(source: str, run_id: str, drift: DriftThresholds | None = None)
         "source": source,
         "run_id": run_id,
         **{f"drift_{key}": value for key, value in thresholds.items()},
-        **LEAK_PATTERNS,
     }
 
 

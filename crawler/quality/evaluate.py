@@ -36,12 +36,13 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.extract.dates import parse_datetime
 from crawler.extract.text import units
+from crawler.quality.alarms import GoldArticle, check_gold
 
 LOGGER = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Case:
     published: str | None = None
     boilerplate: tuple[str, ...] = ()
     rejected: bool = False
+    fetched: str | None = None  # when the page was fetched (the gold's crawl_date), if known
     # trafilatura's format: strings that must (``with``) and must not (``without``) be in the text
     must: tuple[str, ...] = ()
     must_not: tuple[str, ...] = ()
@@ -168,6 +170,7 @@ def load_corpus(root: Path) -> list[Case]:
                 published=gold.get("published", gold.get("published_at")),
                 boilerplate=tuple(gold.get("boilerplate", gold.get("without", ()))),
                 rejected=bool(gold.get("rejected")),
+                fetched=gold.get("crawl_date"),
             )
         )
     return cases
@@ -562,9 +565,16 @@ def load_extractor(name: str) -> Extractor:
 
 
 def run_eval(
-    root: Path, extractors: Sequence[str] = ("newsflow",), *, worst: int = 0
+    root: Path,
+    extractors: Sequence[str] = ("newsflow",),
+    *,
+    worst: int = 0,
+    checks_server: str | None = None,
 ) -> tuple[list[Row], list[str]]:
-    """Evaluate each named extractor on the corpus under ``root``: table rows and notes."""
+    """Evaluate each named extractor on the corpus under ``root``: table rows and notes.
+
+    With ``checks_server`` (a PostgreSQL URL), the data-quality checks also run on the corpus's
+    gold articles (``crawler.quality.alarms``), and their false alarms are noted."""
     cases = load_corpus(root)
     if not cases:
         raise ValueError(f"no labelled pages (*.html + *.json) under {root}")
@@ -576,11 +586,67 @@ def run_eval(
         except ImportError as err:
             notes.append(f"{name}: not installed ({err.name}); run `uv sync --group compare`")
     rows: list[Row] = []
-    for name, scores in evaluate_many(cases, loaded).items():
+    all_scores = evaluate_many(cases, loaded)
+    for name, scores in all_scores.items():
         rows.extend(summarize(name, scores))
         if worst:
             notes.extend(_worst_notes(name, scores, worst))
+    if checks_server:
+        notes.extend(_alarm_notes(checks_server, gold_articles(all_scores.get("newsflow", []))))
     return rows, notes
+
+
+def gold_articles(scores: Sequence[PageScore]) -> list[GoldArticle]:
+    """The articles of a corpus as they should be stored: the gold body and metadata; on a corpus
+    of with/without strings, newsflow's own article on the pages where it got every string right
+    (``scores`` are newsflow's)."""
+    gold = []
+    for s in scores:
+        case = s.case
+        if case.rejected:
+            continue
+        if case.snippets:
+            tp, fp, _, _ = s.counts or (0, 1, 0, 0)
+            if s.prediction.rejected or fp or tp < len(case.must):
+                continue
+            title, body = s.prediction.title or "", s.prediction.body
+        else:
+            title, body = case.title or "", case.body
+        gold.append(
+            GoldArticle(
+                url=case.url,
+                title=title,
+                body=body,
+                language=case.language,
+                published=_parse_date_time(case.published),
+                fetched=_parse_date_time(case.fetched),
+            )
+        )
+    return gold
+
+
+def _parse_date_time(value: str | None) -> datetime | None:
+    parsed = parse_datetime(value) if value else None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _alarm_notes(server_url: str, gold: Sequence[GoldArticle]) -> list[str]:
+    alarms = check_gold(server_url, gold)
+    notes = [
+        f"checks on {len(gold)} gold articles (one source's run): "
+        f"{len(alarms.false_alarms)} false alarm(s)"
+    ]
+    for result in alarms.results:
+        notes.append(f"  {result.describe() if not result.passed else result.name + ': pass'}")
+    if alarms.leak_suspects:
+        notes.append(
+            f"  articles one article's leak rule marks (the check judges the rate): "
+            f"{len(alarms.leak_suspects)}"
+        )
+        notes.extend(f"    {url}: {reason}" for url, reason in alarms.leak_suspects)
+    return notes
 
 
 def _worst_notes(name: str, scores: Sequence[PageScore], worst: int) -> list[str]:

@@ -1,14 +1,25 @@
--- Articles written by this run whose body still holds a headline list: a line that is a known
--- list heading (related / latest / most-read blocks, in the languages we crawl), or six or more
--- consecutive short lines (1-40 characters each: headlines, not paragraphs). The two patterns
--- are parameters (crawler.quality.check.LEAK_PATTERNS); drift_leak_rate.sql counts leaks the
--- same way. Zero rows = pass.
-SELECT url,
-       coalesce(
-           'list heading ' || quote_literal((regexp_match(body, %(leak_heading_pattern)s, 'in'))[2]),
-           'a run of 6+ short lines'
-       ) AS leak
-FROM articles
-WHERE source = %(source)s
-  AND run_id = %(run_id)s
-  AND (body ~* %(leak_heading_pattern)s OR body ~ %(leak_short_lines_pattern)s);
+-- Headline lists left in the bodies of this run's articles, judged on the source's rate: fails
+-- when at least 3 of the run's articles, and more than a quarter of them, have a leak reason
+-- (newsflow_leak_reason: a list heading over short lines, or eight headline-like lines in a row).
+-- A template that leaks does so on most of a source's pages; one article with a bullet list or
+-- a cast list is no alarm. Zero rows = pass; the row names the source, the rate and examples.
+WITH run AS (
+    SELECT url, newsflow_leak_reason(body) AS reason
+    FROM articles
+    WHERE source = %(source)s AND run_id = %(run_id)s
+),
+counts AS (
+    SELECT count(*) AS articles,
+           count(reason) AS suspects,
+           (array_agg(url || ' (' || reason || ')' ORDER BY url)
+               FILTER (WHERE reason IS NOT NULL))[1:3] AS examples
+    FROM run
+)
+SELECT 'source ' || %(source)s || ': ' || suspects || ' of ' || articles
+       || ' articles of this run hold a headline list (' || round(100.0 * suspects / articles, 1)
+       || ' percent, limit 25), e.g. ' || array_to_string(examples, '; ') AS message,
+       articles,
+       suspects
+FROM counts
+WHERE suspects >= 3
+  AND suspects > 0.25 * articles;

@@ -1,5 +1,5 @@
 -- Drift of the leak rate: the share of articles first seen on this run's UTC day whose body holds
--- a headline list (the leak of articles_boilerplate_leak.sql, same patterns), against that share
+-- a headline list (newsflow_leak_reason, as articles_boilerplate_leak.sql judges an article), against that share
 -- over the drift_baseline_days before it. Fails when it is more than drift_leak_rate_max_rise
 -- above the baseline's (0.1: from 2 to over 12 percent): the template changed and a block now slips
 -- into bodies. Checked with drift_min_articles articles that day and drift_min_baseline_days days
@@ -20,8 +20,7 @@ bounds AS (
 seen AS (
     SELECT a.first_seen_at >= b.day_start AS today,
            (a.first_seen_at AT TIME ZONE 'UTC')::date AS day,
-           (a.body ~* %(leak_heading_pattern)s OR a.body ~ %(leak_short_lines_pattern)s)::integer
-               AS leaks
+           (newsflow_leak_reason(a.body) IS NOT NULL)::integer AS leaks
     FROM bounds AS b
     JOIN articles AS a
       ON a.source = %(source)s AND a.first_seen_at >= b.baseline_start AND a.first_seen_at < b.day_end

@@ -86,3 +86,13 @@ SET duplicate_of = m.original
 FROM m
 WHERE t.url = m.url AND t.duplicate_of IS DISTINCT FROM m.original
 RETURNING t.url, t.duplicate_of;
+
+-- name: leak_suspects
+-- Articles of one run that newsflow_leak_reason marks, with the reason (for the eval's report of
+-- the checks on gold articles; the articles_boilerplate_leak check judges the rate).
+SELECT url, newsflow_leak_reason(body) AS reason
+FROM articles
+WHERE source = %(source)s
+  AND run_id = %(run_id)s
+  AND newsflow_leak_reason(body) IS NOT NULL
+ORDER BY url;

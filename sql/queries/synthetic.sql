@@ -44,7 +44,8 @@ CROSS JOIN (SELECT count(*) FROM src) AS wait_for_sources;
 
 -- name: put_articles
 -- Insert or overwrite articles as given, bypassing the pipeline's revision and duplicate
--- bookkeeping (tests of the consumer views only; the pipeline uses upsert_articles).
+-- bookkeeping (tests of the consumer views, and the eval's gold articles in a scratch database:
+-- crawler.quality.alarms; the pipeline uses upsert_articles).
 INSERT INTO articles (url, source, title, body, authors, published_at, modified_at, language,
                       section, tags, image_url, description, site_name, content_hash,
                       fetched_url, fetched_at, run_id)
