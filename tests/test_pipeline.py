@@ -15,6 +15,8 @@ from crawler.fetch.store import store_pages, sync_sources
 from crawler.models import RunCounts
 from crawler.pipeline import load_step
 from crawler.sources import Source, load_sources
+from tests.extract.layouts import LANGUAGES, LAYOUTS, TEXTS, page
+from tests.faultserver import FaultServer
 from tests.helpers import local_sources_file, query_rows
 from tests.test_cli import NEWSFLOW
 from tools.generated_site import GeneratedSite
@@ -116,3 +118,56 @@ def test_a_cli_run_waiting_for_a_load_lock_says_so_and_then_loads(db: str, tmp_p
         out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, "".join(seen) + err
     assert query_rows(db, "SELECT count(*) FROM articles WHERE source = 'waits'") == [(8,)], out
+
+
+def test_a_site_of_briefs_beside_headline_lists_stores_every_brief(db: str, tmp_path: Path) -> None:
+    """A site whose articles are two-sentence briefs beside 50-headline lists, in every layout of
+    the matrix and four languages: the full pipeline (crawl from the site's listing, load,
+    checks) stores every brief, without a headline, and the run succeeds."""
+    # every layout, every language; no two briefs alike (the duplicate check would rightly fail)
+    variants = 1 + len(TEXTS["en"].paragraphs)
+    briefs = [
+        page(
+            LANGUAGES[n % len(LANGUAGES)],
+            list(LAYOUTS)[n % len(LAYOUTS)],
+            short=True,
+            number=n,
+            variant=n // len(LANGUAGES),
+        )
+        for n in range(len(LANGUAGES) * variants)
+    ]
+    with FaultServer() as site:
+        for n, brief in enumerate(briefs):
+            site.pages[f"/briefs/{n}.html"] = brief.html
+        links = "".join(
+            f"<li><a href='/briefs/{n}.html'>{b.title}</a></li>" for n, b in enumerate(briefs)
+        )
+        site.pages["/briefs/"] = f"<html><body><ul>{links}</ul></body></html>".encode()
+        path = _sources_file(
+            tmp_path,
+            {
+                "name": "briefs",
+                "start_urls": [f"{site.base_url}/briefs/"],
+                "article_url_pattern": r"/briefs/\d+\.html$",
+            },
+        )
+        proc = subprocess.run(
+            [NEWSFLOW, "run", "--sources", str(path)],
+            env={**os.environ, "DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path / "home")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stored = dict(query_rows(db, "SELECT url, body FROM articles WHERE source = 'briefs'"))
+    missing = [
+        b.title for n, b in enumerate(briefs) if f"{site.base_url}/briefs/{n}.html" not in stored
+    ]
+    assert not missing, f"{len(missing)} of {len(briefs)} briefs not stored, e.g. {missing[:3]}"
+    for n, brief in enumerate(briefs):
+        body = stored[f"{site.base_url}/briefs/{n}.html"]
+        leaked = [h for h in brief.must_not if h in body]
+        assert not leaked, f"{brief.layout}/{brief.language}: leaked {leaked[:2]}"
+    assert query_rows(db, "SELECT status FROM crawl_runs WHERE source = 'briefs'") == [
+        ("succeeded",)
+    ], proc.stdout

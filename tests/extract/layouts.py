@@ -422,12 +422,20 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
-def page(language: str, layout: str, *, short: bool = False, number: int = 1) -> Page:
+def page(
+    language: str, layout: str, *, short: bool = False, number: int = 1, variant: int = 0
+) -> Page:
     """The article (or, ``short``, the brief) of ``language`` with the headline list laid out by
-    ``layout``, in a site's frame (menu, footer), with no article metadata at all."""
+    ``layout``, in a site's frame (menu, footer), with no article metadata at all.
+
+    ``variant`` k > 0 makes a short page's brief the article's k-th paragraph (two or three
+    sentences too): a site of distinct briefs."""
     text = TEXTS[language]
     title = text.brief_title if short else text.title
     paragraphs = list(text.brief if short else text.paragraphs)
+    if short and variant:
+        title = f"{title} ({variant})"
+        paragraphs = [text.paragraphs[(variant - 1) % len(text.paragraphs)]]
     heading = text.headings[list(LAYOUTS).index(layout) % len(text.headings)]
     main = LAYOUTS[layout](title, paragraphs, items(language), heading)
     menu = "".join(f'<li><a href="/{n}/">{e(m)}</a></li>' for n, m in enumerate(text.menu))
