@@ -20,10 +20,12 @@ evidence).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import rules
@@ -52,79 +54,96 @@ class Line:
 
 
 @dataclass(slots=True)
-class _Layout:
+class Layout:
+    """A page's lines and where their text sits."""
+
     lines: list[Line]
     pieces: list[tuple[int, HtmlElement, bool]]  # (line, element, is_tail): where text sits
     spans: list[tuple[HtmlElement, int, int]]  # element, its first and end piece (own tail out)
 
 
-def lay_out(root: HtmlElement, url: str = "") -> _Layout:
-    """The lines of ``root``'s text and where each piece of text sits (no recursion); links are
-    told apart as the site's own or another site's by the page's ``url``."""
-    site = _site(urlsplit(url).hostname or "")
+def lay_out(root: HtmlElement, url: str = "") -> Layout:
+    """The lines of ``root``'s text and where each piece of text sits; links are told apart as
+    the site's own or another site's by the page's ``url``."""
+    site = _site(_host(url))
     lines: list[Line] = []
     pieces: list[tuple[int, HtmlElement, bool]] = []
     spans: list[tuple[HtmlElement, int, int]] = []
-    starts: dict[HtmlElement, int] = {}
-    blocks: list[str] = []  # open block tags
-    state = {"break": True, "link_depth": 0, "new_link": 0, "new_external": 0}
+    starts: list[int] = []  # first piece of each open element
+    blocks: list[str] = [""]  # open block tags
+    links: list[bool] = []  # whether each open element is a link
+    line_break = True
+    link_depth = new_link = new_external = 0
+    line = Line()
 
-    def add(text: str | None, el: HtmlElement, is_tail: bool) -> None:
-        if not text:
+    def add(text: str, el: HtmlElement, is_tail: bool) -> None:
+        nonlocal line, line_break, new_link, new_external
+        solid = sum(map(len, text.split()))
+        if not solid:
+            if lines and not line_break:
+                line.parts.append(" ")
             return
-        solid = len(text) - sum(text.count(c) for c in " \t\n\r\f\xa0\u3000")
-        if solid <= 0:
-            if lines and not state["break"]:
-                lines[-1].parts.append(" ")
-            return
-        if state["break"] or not lines:
-            lines.append(Line(block=blocks[-1] if blocks else ""))
-            state["break"] = False
-        line = lines[-1]
+        if line_break or not lines:
+            line = Line(block=blocks[-1])
+            lines.append(line)
+            line_break = False
         line.parts.append(text)
         line.chars += solid
-        if state["link_depth"]:
+        if link_depth:
             line.link_chars += solid
         else:
             line.other.append(text)
-        line.links += state["new_link"]
-        line.external += state["new_external"]
-        state["new_link"] = state["new_external"] = 0
+        if new_link:
+            line.links += 1
+            line.external += new_external
+            new_link = new_external = 0
         pieces.append((len(lines) - 1, el, is_tail))
 
-    stack: list[tuple[HtmlElement, bool]] = [(root, False)]
-    while stack:
-        el, closing = stack.pop()
+    walker = etree.iterwalk(root, events=("start", "end"))
+    skipped: HtmlElement | None = None  # its subtree is not laid out
+    for event, el in walker:
         tag = el.tag
-        if closing:
-            spans.append((el, starts.pop(el), len(pieces)))
-            if tag in rules.LINE_BREAK_TAGS:
-                state["break"] = True
-                blocks.pop()
-            if tag == "a" and _is_link(el):
-                state["link_depth"] -= 1
-            if el is not root:
+        if event == "end":
+            if el is skipped:
+                skipped = None
+            else:
+                spans.append((el, starts.pop(), len(pieces)))
+                if tag in rules.LINE_BREAK_TAGS:
+                    line_break = True
+                    blocks.pop()
+                if links.pop():
+                    link_depth -= 1
+            if el is not root and el.tail:
                 add(el.tail, el, True)
             continue
         if not isinstance(tag, str) or tag in _CODE_TAGS or tag in _HIDDEN_TAGS:
             if tag in _HIDDEN_TAGS and "".join(el.itertext()).strip():
                 pieces.append((-1, el, False))  # in no line: never removed
-            if el is not root:
-                add(el.tail, el, True)
+            skipped = el
+            walker.skip_subtree()
             continue
         if tag in rules.LINE_BREAK_TAGS:
-            state["break"] = True
+            line_break = True
             blocks.append(tag)
-        if tag == "a" and _is_link(el):
-            state["link_depth"] += 1
-            state["new_link"] = 1
-            host = urlsplit((el.get("href") or "").strip()).hostname
-            state["new_external"] = int(bool(host) and _site(host or "") != site)
-        starts[el] = len(pieces)
-        add(el.text, el, False)
-        stack.append((el, True))
-        stack.extend((child, False) for child in reversed(el))
-    return _Layout(lines, pieces, spans)
+        is_link = tag == "a" and _is_link(el)
+        links.append(is_link)
+        if is_link:
+            link_depth += 1
+            new_link = 1
+            host = _host(el.get("href") or "")
+            new_external = int(bool(host) and _site(host) != site)
+        starts.append(len(pieces))
+        if el.text:
+            add(el.text, el, False)
+    return Layout(lines, pieces, spans)
+
+
+def _host(url: str) -> str:
+    """The host name of ``url``; "" for a relative or malformed one ("http://[x]/" raises)."""
+    try:
+        return urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _site(host: str) -> str:
@@ -139,8 +158,19 @@ def _is_link(a: HtmlElement) -> bool:
 
 
 def _core_chars(text: str) -> int:
-    """Characters of ``text`` that are neither decoration nor space."""
-    return sum(1 for c in rules.DECORATION_RE.sub("", text) if not c.isspace())
+    """Characters of ``text`` that are neither decoration nor space: its letters, less month
+    names and words like "ago" (looked for only when few letters are left, where they matter)."""
+    letters = len(_NOT_LETTER_RE.sub("", text))
+    if letters > _WORDY_DECORATION_CHARS:
+        return letters
+    return len(_NOT_CORE_RE.sub("", text))
+
+
+_NOT_LETTER_RE = re.compile(r"[\W\d_]+")
+_NOT_CORE_RE = re.compile(rf"{rules.DECORATION_RE.pattern}|\s+", rules.DECORATION_RE.flags)
+# Longest decoration written in letters ("vor 12 Stunden", "September"): beyond this many
+# letters, decoration cannot make a line empty or short.
+_WORDY_DECORATION_CHARS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +183,8 @@ class _Kind:
 
 
 def _kind(line: Line) -> _Kind:
+    if line.chars > rules.LONG_LINE_CHARS and not line.link_chars:
+        return _LONG  # running text; measuring its decoration would change nothing
     text = line.text
     core = _core_chars(text)
     deco = core == 0
@@ -170,6 +202,9 @@ def _kind(line: Line) -> _Kind:
         not deco and core <= rules.MAX_HEADLINE_KEY_CHARS and not rules.SENTENCE_END_RE.search(text)
     )
     return _Kind(link, deco, heading, short, core)
+
+
+_LONG = _Kind(link=False, deco=False, heading=False, short=False, core=rules.LONG_LINE_CHARS)
 
 
 def _runs(lines: list[Line]) -> Iterator[tuple[int, int]]:

@@ -1,6 +1,7 @@
 """Tree statistics and pre-cleaning: boilerplate blocks trafilatura tends to keep are dropped
-from the lxml tree before it runs (headline lists, related/ranking/TOC/share blocks, layout tables,
-captions on request). Rules and thresholds are in ``rules.py``."""
+from the lxml tree before it runs (related/ranking/TOC/share and link-dense blocks, layout
+tables, captions on request), and the main text is protected. Rules and thresholds are in
+``rules.py``."""
 
 from __future__ import annotations
 
@@ -153,17 +154,16 @@ def preclean(
     """Drop boilerplate blocks trafilatura tends to keep (headline lists, TOCs, share bars);
     never an element in ``protected`` (it holds the article: ``protect_main_text``)."""
     empty: Stats = (0, 0, 0, 0, 0)
-    doomed: list[HtmlElement] = []
+    # 0. Page furniture that trafilatura drops too (its copies and fallbacks then cost less).
+    doomed: list[HtmlElement] = [
+        el for el in root.iter(*rules.DROPPED_FURNITURE_TAGS) if el not in protected
+    ]
     # 1. Blocks introduced by a boilerplate heading ("最新ニュース", "Related", "目次", "Share").
     for el in stats:
         if el.tag not in rules.HEADING_TAGS or not 0 < stats[el][0] <= rules.MAX_HEADING_CHARS:
             continue
-        label = " ".join(el.text_content().split())
-        if not (
-            rules.LIST_HEADING_RE.match(label)
-            or rules.TOC_HEADING_RE.match(label)
-            or rules.SHARE_HEADING_RE.match(label)
-        ):
+        label = " ".join((el.text_content() if len(el) else el.text or "").split())
+        if not rules.LEFTOVER_LINE_RE.match(label):  # a list, TOC or share heading
             continue
         block = [b for b in _heading_block(el, stats) if b not in protected]
         if block and (len(block) > 1 or block[0] is not el or el.tag in _H_TAGS):

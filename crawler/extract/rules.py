@@ -269,7 +269,8 @@ SHARE_HEADINGS = (
     "compartir",
     "compartir en",
 )
-# Lines in the extracted text that are only one of these phrases are dropped (left-over labels).
+# Lines in the extracted text that are only one of these phrases are dropped (left-over labels);
+# an element whose text is one of them heads a boilerplate block (preclean).
 LEFTOVER_LINES = TOC_HEADINGS + SHARE_HEADINGS + LIST_HEADINGS
 
 
@@ -411,6 +412,8 @@ LIST_GAP_MAX_CHARS = 40
 # TEASER_MAX_CHARS characters; at least TEASER_MIN_ITEMS of them make a list.
 TEASER_MAX_CHARS = 200
 TEASER_MIN_ITEMS = 4
+# A line this long without links is running text (not measured further).
+LONG_LINE_CHARS = 400
 # A line ending like a sentence is running text, not an unlinked headline under a list heading.
 SENTENCE_END_RE = re.compile(r"[.!?。．！？…:：]\s*[\"'”’」』)）]?\s*$")
 
@@ -454,6 +457,9 @@ BLOCK_TAGS = frozenset(
 # broken markup around the article and are made plain <div>s (preclean.protect_main_text).
 MAIN_TEXT_SHARE = 0.6
 FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "header", "menu"})
+# Page furniture dropped from the tree before extraction (trafilatura drops it too, but only after
+# copying the tree three times), unless it holds the main text.
+DROPPED_FURNITURE_TAGS = ("aside", "nav", "footer", "menu")
 FURNITURE_CLASS_RE = re.compile(r"sidebar|widget|nav|menu|footer|aside", re.IGNORECASE)
 # A <table> is page layout, not data, when it nests another table or one cell holds running text
 # this long; its rows and cells are turned into <div>s before extraction.

@@ -111,3 +111,10 @@ def test_hidden_text_keeps_its_container() -> None:
     drop_headline_lists(body, URL)
     assert body.find(".//template") is not None
     assert not any(h in _text(body) for h in HEADLINES)
+
+
+def test_a_malformed_link_is_a_link_of_this_site() -> None:
+    links = "".join(f"<p><a href='http://[oops]/{n}'>{h}</a></p>" for n, h in enumerate(HEADLINES))
+    body = _body(f"<p>{PROSE}</p>{links}")
+    drop_headline_lists(body, URL)
+    assert _text(body) == PROSE
