@@ -128,7 +128,7 @@ def _extract(
 
     meta = Metadata(tree, url)
     evidence = page_evidence(tree, meta, url, article_url_pattern)
-    page_link_keys = link_keys(tree)
+    page_link_keys = link_keys(tree, url)
     body_el = tree.find("body")
     root = body_el if body_el is not None else tree
     stats = block_stats(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
@@ -29,16 +30,35 @@ def line_key(line: str) -> str:
     return "".join(line.split()).casefold()
 
 
-def link_keys(tree: HtmlElement) -> frozenset[str]:
-    """Keys of the page's link texts long enough to be headlines (not "#fragment" links)."""
+def link_keys(tree: HtmlElement, url: str = "") -> frozenset[str]:
+    """Keys of the page's link texts long enough to be headlines: links to other pages (not to
+    a "#fragment" of this page, ``url``, nor to an e-mail address or a script)."""
+    page = _without_fragment(url)
     keys = set()
     for a in tree.iter("a"):
-        if (a.get("href") or "").startswith("#"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(_NOT_PAGE_LINKS):
+            continue
+        if page and _without_fragment(_join(url, href)) == page:
             continue
         key = line_key(a.text_content())
         if rules.MIN_HEADLINE_KEY_CHARS <= len(key) <= rules.MAX_HEADLINE_KEY_CHARS:
             keys.add(key)
     return frozenset(keys)
+
+
+_NOT_PAGE_LINKS = ("#", "mailto:", "tel:", "javascript:")
+
+
+def _join(base: str, href: str) -> str:
+    try:
+        return urljoin(base, href)
+    except ValueError:  # a malformed href ("http://[x]/")
+        return href
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0].rstrip("/")
 
 
 def _link_prefixes(link_keys: frozenset[str]) -> dict[str, list[str]]:

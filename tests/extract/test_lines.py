@@ -76,3 +76,20 @@ def test_a_long_caption_repeated_with_and_without_its_credit_is_kept_once() -> N
     result = extract(similar, FIXTURE_URL)
     assert isinstance(result, Article)
     assert result.body.count("Farmers and county engineers") == 2
+
+
+def test_links_to_this_page_or_to_no_page_are_not_headlines() -> None:
+    from lxml.html import fromstring
+
+    from crawler.extract.lines import line_key, link_keys
+
+    tree = fromstring(
+        "<html><body>"
+        "<a href='https://site.example/story#tankstellen'>Tankstellen: wo man Adblue kauft</a>"
+        "<a href='#faq'>Fragen und Antworten zum Thema</a>"
+        "<a href='mailto:desk@site.example'>desk@site.example.org</a>"
+        "<a href='/other-story'>Another story on the same site</a>"
+        "</body></html>"
+    )
+    keys = link_keys(tree, "https://site.example/story")
+    assert keys == {line_key("Another story on the same site")}
