@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -27,6 +27,8 @@ from crawler.extract.text import HAN_RE, KANA_RE, LETTER_RE
 
 LOGGER = logging.getLogger(__name__)
 
+# Labels under a country's domain that are not the site's name ("co" of bbc.co.uk).
+_SECOND_LEVEL_LABELS = frozenset({"co", "com", "org", "net", "ac", "gov", "or", "ne", "go"})
 _SITE_SEPARATORS = (" | ", " - ", " – ", " — ", "｜", " :: ", " • ", " / ", "－", " : ", "_", "：")
 
 
@@ -93,7 +95,7 @@ class Metadata:
                     loose
                     and len(h1_key) >= rules.MIN_HEADLINE_KEY_CHARS
                     and h1_key in line_key(value)
-                    and len(h1_key) * 2 >= len(line_key(value))
+                    and (len(h1_key) * 2 >= len(line_key(value)) or _decorates(str(self.h1), value))
                 ):
                     return str(self.h1)
                 title = _strip_site(value, site, loose=loose)
@@ -241,19 +243,42 @@ class Metadata:
                 people.append(item)
             elif isinstance(item, dict) and isinstance(item.get("name"), str):
                 (orgs if "Organization" in "".join(_types(item)) else people).append(item["name"])
-        # People in JSON-LD, then <meta> authors, then the byline in the page, then organizations.
-        names = _clean_authors(people)
-        if not names:
-            meta_author = self.first(rules.AUTHOR_META)
-            if meta_author and not meta_author.startswith("http"):
-                names = _clean_authors([meta_author])
-        if not names:
-            names = self.byline()
-        if not names:
-            names = _clean_authors([_trafilatura_author(self.tree) or ""])
-        if not names:
-            names = _clean_authors(orgs)
-        return tuple(names)
+        # People in JSON-LD, then <meta> authors, then the byline in the page: the first that
+        # names a person. The site's own name is an organization wherever it stands: dropped
+        # beside a person's name, and kept only when no source names a person. Then
+        # trafilatura's search of the page, then JSON-LD organizations.
+        site = self._site_keys()
+        found: list[str] = []
+        sources: tuple[Callable[[], list[str]], ...] = (
+            lambda: _clean_authors(people),
+            lambda: _clean_authors([self._meta_author()]),
+            self.byline,
+        )
+        for source in sources:
+            names = source()
+            persons = [n for n in names if not _is_site(n, site)]
+            if persons:
+                return tuple(persons)
+            found = found or names
+        if not found:
+            found = _clean_authors([_trafilatura_author(self.tree) or ""])
+            found = [n for n in found if not _is_site(n, site)] or found
+        return tuple(found or _clean_authors(orgs))
+
+    def _meta_author(self) -> str:
+        value = self.first(rules.AUTHOR_META) or ""
+        return "" if value.startswith("http") else value
+
+    def _site_keys(self) -> set[str]:
+        """The site's names, as keys: its site name, publisher, and host's name ("lrt" of
+        www.lrt.lt)."""
+        names = {self.site_name() or "", _ld_str(self.publisher, "name") or ""}
+        host = (urlsplit(self.url).hostname or "").removeprefix("www.")
+        labels = host.split(".")
+        if len(labels) >= 2:  # the site's label: "lrt" of lrt.lt, "bbc" of bbc.co.uk
+            second_level = len(labels) >= 3 and labels[-2] in _SECOND_LEVEL_LABELS
+            names.update({host, labels[-3] if second_level else labels[-2]})
+        return {k for k in map(line_key, names) if len(k) >= 3}
 
     def section(self) -> str | None:
         value = self.article.get("articleSection") if self.article else None
@@ -362,6 +387,16 @@ def _text_of(el: HtmlElement | None) -> str | None:
     return text or None
 
 
+def _decorates(h1: str, value: str) -> bool:
+    """``value`` is ``h1`` with a prefix or suffix set off by a separator ("<h1> - Site")."""
+    h1, value = " ".join(h1.split()), " ".join(value.split())
+    if value.startswith(h1):
+        return value[len(h1) :].startswith(_SITE_SEPARATORS)
+    if value.endswith(h1):
+        return value[: -len(h1)].endswith(_SITE_SEPARATORS)
+    return False
+
+
 def _strip_site(title: str, site: str | None, *, loose: bool) -> str:
     """Drop a trailing (or leading) " | Site name"; ``loose`` also drops any short trailing part."""
     for sep in _SITE_SEPARATORS:
@@ -376,6 +411,12 @@ def _strip_site(title: str, site: str | None, *, loose: bool) -> str:
         if site and line_key(first) == line_key(site):
             return rest.strip()
     return title
+
+
+def _is_site(name: str, site: set[str]) -> bool:
+    """Whether an author name is the site's own ("CBC News" on cbc, "Lrt.lt" on lrt.lt)."""
+    key = line_key(name)
+    return any(key == s or (len(s) >= 3 and key.startswith(s)) for s in site)
 
 
 def _clean_authors(values: Iterable[str]) -> list[str]:
@@ -393,6 +434,7 @@ def _clean_authors(values: Iterable[str]) -> list[str]:
                 )
                 if (
                     LETTER_RE.search(name)
+                    and name.casefold() not in rules.AUTHOR_CONNECTORS
                     and not rules.AUTHOR_DROP_RE.match(name)
                     and len(name) <= rules.MAX_AUTHOR_CHARS
                     and "http" not in name

@@ -654,6 +654,9 @@ LANGUAGE_TIMEZONES = {
 # Removed from the start of each author string (case-insensitive), longest first.
 AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:by|von|par|por|written\s+by)(?:\s*:\s*|\s+)"  # words: need a space or ":"
+    # job titles before the name ("Autor Monika Muster", "Reporter: Jane Doe")
+    r"|(?:autor(?:in)?|author|reporter(?:in)?|redakteur(?:in)?|korrespondent(?:in)?|"
+    r"correspondent|journalist(?:in)?|auteur|autora?)(?:\s*:\s*|\s+)(?=\S+\s+\S)"
     # these need a separator ("文/山田", not the surname in "文在寅")
     r"|(?:取材・文|取材/文|文・写真|文/写真|写真・文|文|撮影|글|text)\s*[:/／：・]\s*"
     r"|(?:記者|记者|作者|撰文)\s*[:/／：・]?\s*)",  # CJK titles: separator optional
@@ -672,8 +675,15 @@ AUTHOR_SUFFIX_RE = re.compile(
 # 113 characters (several names).
 MAX_AUTHOR_FIELD_CHARS = 300
 # Separators between several authors; "・" is handled separately (it also joins katakana names).
-AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|、|，|;|；|/|／|\band\b|\bund\b|\bet\b|\by\b|&)\s*", re.I)
+AUTHOR_SPLIT_RE = re.compile(
+    r"\s*(?:,|、|，|;|；|/|／|·|•|\||\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|&)\s*", re.I
+)
 MAX_AUTHOR_CHARS = 60
+# Words left over between names when a byline is split ("TPN in Lisbon" → "in"): not names.
+AUTHOR_CONNECTORS = frozenset(
+    {"in", "on", "at", "of", "the", "for", "from", "de", "da", "di", "du", "le", "la", "im",
+     "am", "zu", "aus", "für", "en", "à", "a"}
+)  # fmt: skip
 # Parts of a byline that are not names: Chinese datelines ("臺北報導").
 AUTHOR_DROP_RE = re.compile(r"^\S{0,8}(?:報導|报道)$")
 # A photo caption ends with a credit: "(写真/AP通信提供)", "（圖／中央社）", "Photo: Reuters".

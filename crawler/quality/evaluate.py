@@ -34,6 +34,7 @@ import json
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -248,7 +249,10 @@ def snippet_scores(counts: Counts) -> tuple[float, float, float, float]:
 
 
 def _norm(text: str | None) -> str:
-    return " ".join((text or "").split()).casefold()
+    """White space collapsed, case folded, invisible characters (zero-width space, soft hyphen:
+    Unicode category Cf) dropped: a title that differs only in those is the same title."""
+    visible = "".join(c for c in text or "" if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split()).casefold()
 
 
 def _same_day(predicted: datetime | date | None, gold: str) -> bool:

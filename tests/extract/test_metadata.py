@@ -41,6 +41,11 @@ def test_date_from_url_when_page_has_none() -> None:
         ("山田太郎・佐藤花子", ["山田太郎", "佐藤花子"]),
         ("ジャレッド・クシュナー", ["ジャレッド・クシュナー"]),
         ("Anna Schmidt, Peter Braun", ["Anna Schmidt", "Peter Braun"]),
+        ("Trine Jørgensen og Tôrtia Reimer", ["Trine Jørgensen", "Tôrtia Reimer"]),
+        ("Autor Monika Bolliger", ["Monika Bolliger"]),
+        ("Yasmine Hassan · News Example", ["Yasmine Hassan"]),  # the site's name dropped
+        ("TPN in Lisbon", ["TPN in Lisbon"]),
+        ("dpa", ["dpa"]),
     ],
 )
 def test_authors_are_cleaned_and_split(author: str, expected: list[str]) -> None:
@@ -78,3 +83,29 @@ def test_byline_and_date_written_under_the_headline() -> None:
     assert result.authors == ("Luis Romero",)
     assert result.published_at == datetime(2025, 5, 6, 17, 25, tzinfo=result.published_at.tzinfo)
     assert result.published_at.utcoffset() == timedelta(hours=1)  # Europe/London in May
+
+
+SITE = '<meta property="og:site_name" content="Gazette">'
+
+
+def test_the_sites_name_is_no_author_when_the_page_names_a_person() -> None:
+    # <meta name=author> holds the site's name; the byline under the headline names a person
+    page = meta_page(f'{SITE}<meta name="author" content="Gazette">', "<p>By Jane Doe</p>")
+    result = extract(page, FIXTURE_URL)
+    assert isinstance(result, Article) and result.authors == ("Jane Doe",), result
+
+
+def test_the_sites_name_is_the_author_when_nobody_else_is_named() -> None:
+    result = extract(meta_page(f'{SITE}<meta name="author" content="Gazette">'), FIXTURE_URL)
+    assert isinstance(result, Article) and result.authors == ("Gazette",), result
+
+
+def test_words_between_split_names_are_not_authors() -> None:
+    result = extract(meta_page('<meta name="author" content="TPN, in">'), FIXTURE_URL)
+    assert isinstance(result, Article) and result.authors == ("TPN",), result
+
+
+def test_a_title_that_is_the_h1_and_a_long_suffix_is_the_h1() -> None:
+    head = '<meta property="og:title" content="Council approves plan - The Valley Daily Gazette">'
+    result = extract(meta_page(head), FIXTURE_URL)
+    assert isinstance(result, Article) and result.title == "Council approves plan", result
