@@ -143,8 +143,8 @@ def test_a_site_of_briefs_beside_headline_lists_stores_every_brief(db: str, tmp_
             f"<li><a href='/briefs/{n}.html'>{b.title}</a></li>" for n, b in enumerate(briefs)
         )
         site.pages["/briefs/"] = f"<html><body><ul>{links}</ul></body></html>".encode()
-        path = _sources_file(
-            tmp_path,
+        path = local_sources_file(
+            tmp_path / "sources.yaml",
             {
                 "name": "briefs",
                 "start_urls": [f"{site.base_url}/briefs/"],

@@ -82,7 +82,7 @@ def cpu_budget(seconds: float) -> Iterator[None]:
 def extract_page(job: Job, cpu_seconds: float = PAGE_CPU_SECONDS) -> Result:
     """Decompress and extract one page, fingerprint its body; reject it as "timeout" once it
     has taken ``cpu_seconds`` of CPU. Call from the main thread (:func:`can_limit_cpu`)."""
-    url, _, _, preset_reason, _, _, _ = job
+    url, _, _, preset_reason, _, _, _, _ = job
     if preset_reason:
         return url, Rejection(preset_reason), None
     try:
