@@ -33,12 +33,13 @@ from crawler.extract.encoding import decode_html
 from crawler.extract.evidence import page_evidence
 from crawler.extract.language import page_language
 from crawler.extract.layout import drop_headline_lists
-from crawler.extract.lines import clean_lines, drop_byline, link_keys
+from crawler.extract.lines import clean_lines, drop_byline, line_key, link_keys
 from crawler.extract.metadata import Metadata, canonical_url
 from crawler.extract.payload import payload_text
 from crawler.extract.preclean import (
     block_stats,
     drop_caption_elements,
+    find_lead,
     preclean,
     protect_main_text,
     unwrap_layout_tables,
@@ -144,6 +145,7 @@ def _extract(
     link_dense_page = page_total > 0 and page_links / page_total >= rules.LISTING_LINK_DENSITY
 
     scripts = list(tree.iter("script"))  # before pre-cleaning drops any (payload_text)
+    lead = find_lead(stats, meta.description(), meta.title())  # before cleaning drops it
     unwrap_layout_tables(root, stats)
     preclean(root, stats, protect_main_text(root, stats))
     listed = drop_headline_lists(root, url)
@@ -175,6 +177,8 @@ def _extract(
         if _units(script_body) > 2 * _units(body):
             body = clean_lines(script_body.split("\n"), title)
 
+    if lead and line_key(lead)[: rules.LEAD_MATCH_CHARS] not in line_key(body):
+        body = f"{lead}\n{body}" if body else lead
     body_units = _units(body)
     # Listing evidence is many headline items and no body: a short text beside a long list is a
     # brief. Without article evidence, a text must be longer to be an article.

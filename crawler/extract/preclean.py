@@ -9,6 +9,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import rules
 from crawler.extract.lines import line_key
+from crawler.extract.text import units
 
 # Elements whose text is not the page's text.
 SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head"})
@@ -57,6 +58,32 @@ def block_stats(root: HtmlElement) -> dict[HtmlElement, Stats]:
             prose = max(prose, total - link)
         stats[el] = (total, link, links, prose, frags)
     return stats
+
+
+def find_lead(
+    stats: dict[HtmlElement, Stats], description: str | None, title: str = ""
+) -> str | None:
+    """The article's lead (standfirst) as the page shows it: the text of an element that is the
+    page's description (og:description, <meta name=description>), or starts with it where the
+    description was cut short ("…"). News pages print it between the headline and the body,
+    often outside the block that holds the body."""
+    if not description:
+        return None
+    description = " ".join(description.split())
+    # "<lead> | Site name": the site's name is no part of the lead
+    head, sep, _ = description.rpartition(" | ")
+    for candidate in (description, head) if sep else (description,):
+        stem = candidate.rstrip("….").rstrip()
+        if len(units(stem)) < rules.LEAD_MIN_UNITS or line_key(stem) == line_key(title):
+            continue
+        low, high = len(stem) * 0.9, len(stem) * rules.LEAD_MAX_GROWTH + 20
+        for el, s in stats.items():
+            if not low <= s[0] <= high or el.tag in SKIP_TEXT_TAGS or el.tag in ("a", "title"):
+                continue
+            text = " ".join(el.text_content().split())
+            if text.startswith(stem):
+                return text
+    return None
 
 
 def _content_like(s: Stats) -> bool:

@@ -461,6 +461,13 @@ FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "header", "menu"})
 # copying the tree three times), unless it holds the main text.
 DROPPED_FURNITURE_TAGS = ("aside", "nav", "footer", "menu")
 FURNITURE_CLASS_RE = re.compile(r"sidebar|widget|nav|menu|footer|aside", re.IGNORECASE)
+# The lead: the page's description shown as an element's text is put first in the body when the
+# body lacks it; a description this short (units) is not a lead, and the element's text may
+# be at most this many times longer than the description (which pages cut short).
+LEAD_MIN_UNITS = 8
+LEAD_MAX_GROWTH = 1.5
+# The body already holds the lead when it holds its first this many characters (a key).
+LEAD_MATCH_CHARS = 40
 # A <table> is page layout, not data, when it nests another table or one cell holds running text
 # this long; its rows and cells are turned into <div>s before extraction.
 LAYOUT_TABLE_CELL_CHARS = 200
