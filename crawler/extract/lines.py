@@ -39,7 +39,8 @@ def link_keys(tree: HtmlElement, url: str = "") -> frozenset[str]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(_NOT_PAGE_LINKS):
             continue
-        if page and _without_fragment(_join(url, href)) == page:
+        # only a link with a fragment is resolved (urljoin is dear, and pages have thousands)
+        if page and "#" in href and _without_fragment(_join(url, href)) == page:
             continue
         key = line_key(a.text_content())
         if rules.MIN_HEADLINE_KEY_CHARS <= len(key) <= rules.MAX_HEADLINE_KEY_CHARS:

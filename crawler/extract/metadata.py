@@ -16,10 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_author as _trafilatura_author
 from trafilatura.utils import load_html
 
 from crawler.extract import rules
+from crawler.extract.byline import page_author
 from crawler.extract.dates import find_text_date, parse_datetime, parse_text_date
 from crawler.extract.lines import line_key
 from crawler.extract.preclean import SKIP_TEXT_TAGS
@@ -246,7 +246,7 @@ class Metadata:
         # People in JSON-LD, then <meta> authors, then the byline in the page: the first that
         # names a person. The site's own name is an organization wherever it stands: dropped
         # beside a person's name, and kept only when no source names a person. Then
-        # trafilatura's search of the page, then JSON-LD organizations.
+        # the author named in the markup (byline.page_author), then JSON-LD organizations.
         site = self._site_keys()
         found: list[str] = []
         sources: tuple[Callable[[], list[str]], ...] = (
@@ -261,7 +261,7 @@ class Metadata:
                 return tuple(persons)
             found = found or names
         if not found:
-            found = _clean_authors([_trafilatura_author(self.tree) or ""])
+            found = _clean_authors([page_author(self.tree) or ""])
             found = [n for n in found if not _is_site(n, site)] or found
         return tuple(found or _clean_authors(orgs))
 

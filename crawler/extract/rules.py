@@ -691,6 +691,49 @@ AUTHOR_CONNECTORS = frozenset(
     {"in", "on", "at", "of", "the", "for", "from", "de", "da", "di", "du", "le", "la", "im",
      "am", "zu", "aus", "für", "en", "à", "a"}
 )  # fmt: skip
+# The author named in the markup (crawler.extract.byline), trafilatura's AUTHOR_XPATHS as data:
+# per level of confidence, per attribute, (values it equals, strings it contains, a pattern it
+# matches, case-sensitive).
+AttributeRule = dict[str, tuple[frozenset[str], tuple[str, ...], "re.Pattern[str] | None"]]
+PAGE_AUTHOR_LEVELS: tuple[AttributeRule, ...] = (
+    {
+        "rel": (frozenset({"author"}), (), None),
+        "id": (frozenset({"author"}), (), None),
+        "class": (frozenset({"author"}), (), re.compile("author-?name|AuthorName|authorName")),
+        "itemprop": (frozenset({"author name"}), (), None),
+        "data-testid": (frozenset({"AuthorCard", "AuthorURL"}), (), None),
+    },
+    {
+        "class": (
+            frozenset({"byline", "username", "byl", "BBL"}),
+            (),
+            re.compile(
+                "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
+            ),
+        ),
+        "itemprop": (frozenset(), ("author",), None),
+        "id": (frozenset(), (), re.compile("author|zuozhe|bianji|xiaobian")),
+    },
+    {
+        "data-component": (frozenset(), ("Byline",), None),
+        "itemprop": (frozenset(), ("author",), None),
+        "id": (frozenset(), (), re.compile("[Aa]uthor")),
+        "class": (frozenset(), (), re.compile("[Aa]uthor|screenname|writer|[Bb]yline")),
+    },
+)
+# ... not inside these (comments, sidebars, quotes, dates: AUTHOR_DISCARD_XPATHS).
+PAGE_AUTHOR_DISCARD: AttributeRule = {
+    "id": (frozenset({"comments"}), (), re.compile("^comments|comment-?list|ProductReviews")),
+    "class": (
+        frozenset({"comments", "title", "date"}),
+        (),
+        re.compile(
+            "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+            "article-(?:share|support)|print|category|meta-date|meta-reviewer"
+        ),
+    ),
+    "data-component": (frozenset(), ("Figure",), None),
+}
 # Parts of a byline that are not names: Chinese datelines ("臺北報導").
 AUTHOR_DROP_RE = re.compile(r"^\S{0,8}(?:報導|报道)$")
 # A photo caption ends with a credit: "(写真/AP通信提供)", "（圖／中央社）", "Photo: Reuters".
