@@ -70,7 +70,14 @@ def check_gold(server_url: str, articles: Sequence[GoldArticle]) -> Alarms:
                 {"name": SOURCE, "language": "en", "allowed_domains": [], "config": Json({})},
             )
             cur.execute(
-                query("start_crawl_run"), {"source": SOURCE, "run_id": RUN_ID, "started_at": now}
+                query("start_crawl_run"),
+                {
+                    "source": SOURCE,
+                    "run_id": RUN_ID,
+                    "started_at": now,
+                    "dag_id": None,
+                    "map_index": None,
+                },
             )
             execute_values(
                 cur,

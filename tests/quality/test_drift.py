@@ -81,7 +81,7 @@ def add_day(db: str, source: str, day: date, **changes: Any) -> str:
                    repeat('The council debated the transport budget late into the night. ',
                           %(body_repeats)s)
                    || CASE WHEN i <= %(leaking)s
-                           THEN E'\\nRelated stories:\\nMore from the council' ELSE '' END
+                           THEN E'\\nRelated stories:\\nCouncil approves the budget\\nHarbour bridge reopens\\nSchools close for the storm' ELSE '' END
                    || E'\\n' || a.url,
                    CASE WHEN i <= %(with_author)s THEN ARRAY['A. Writer'] ELSE '{}' END,
                    CASE WHEN i <= %(with_date)s THEN %(day)s END,
