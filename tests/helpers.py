@@ -17,6 +17,7 @@ from psycopg2 import sql
 
 from crawler.db import transaction
 from crawler.load.pool import PageTimeout, cpu_budget
+from crawler.sources import Source, load_sources
 
 
 def query_rows(
@@ -35,18 +36,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# A source of a test site on 127.0.0.1: private network allowed, no delay between requests.
+_LOCAL_SOURCE = {
+    "language": "en",
+    "allowed_domains": ["127.0.0.1"],
+    "download_delay": 0,
+    "allow_private_networks": True,
+}
+
+
 def local_sources_file(path: Path, *entries: Mapping[str, Any]) -> Path:
-    """Write a sources file of generated sites on 127.0.0.1 (private network allowed, no delay,
-    articles under /news/N.html); each entry adds its name and discovery keys."""
-    base = {
-        "language": "en",
-        "allowed_domains": ["127.0.0.1"],
-        "download_delay": 0,
-        "allow_private_networks": True,
-        "article_url_pattern": r"/news/\d+\.html$",
-    }
+    """Write a sources file of generated sites on 127.0.0.1 (articles under /news/N.html); each
+    entry adds its name and discovery keys."""
+    base = {**_LOCAL_SOURCE, "article_url_pattern": r"/news/\d+\.html$"}
     path.write_text(yaml.safe_dump({"sources": [{**base, **e} for e in entries]}), "utf-8")
     return path
+
+
+def local_source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
+    """One source of a test site on 127.0.0.1, written to ``<name>.yaml`` and loaded back."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        yaml.safe_dump({"sources": [{**_LOCAL_SOURCE, "name": name, **entry}]}), "utf-8"
+    )
+    (source,) = load_sources(path)
+    return source, path
 
 
 @contextmanager

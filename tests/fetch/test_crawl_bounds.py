@@ -10,26 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from crawler.pipeline import crawl_step, new_run_id
-from crawler.sources import Source, load_sources
-from tests.helpers import query_rows
+from crawler.sources import Source
+from tests.helpers import local_source, query_rows
 from tools.generated_site import GeneratedSite
-
-
-def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
-    base = {
-        "name": name,
-        "language": "en",
-        "allowed_domains": ["127.0.0.1"],
-        "download_delay": 0,
-        "allow_private_networks": True,
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"sources": [{**base, **entry}]}), encoding="utf-8")
-    (source,) = load_sources(path)
-    return source, path
 
 
 def _sitemap_requests(site: GeneratedSite) -> list[dict[str, str]]:
@@ -48,7 +33,7 @@ def test_max_articles_cuts_the_crawl_short_and_the_next_run_continues(
     db: str, tmp_path: Path
 ) -> None:
     with GeneratedSite(12) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "capped",
             sitemaps=[f"{site.base_url}/sitemap.xml"],
@@ -81,7 +66,7 @@ def test_max_articles_cuts_the_crawl_short_and_the_next_run_continues(
 
 def test_max_discovered_stops_discovery(db: str, tmp_path: Path) -> None:
     with GeneratedSite(30) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "wide",
             sitemaps=[f"{site.base_url}/sitemap.xml"],
@@ -102,7 +87,7 @@ def test_max_discovered_stops_discovery(db: str, tmp_path: Path) -> None:
 )
 def test_time_and_memory_caps_end_the_crawl(key: str, value: int, db: str, tmp_path: Path) -> None:
     with GeneratedSite(60, delay=0.1) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "slow",
             sitemaps=[f"{site.base_url}/sitemap.xml"],
@@ -130,7 +115,7 @@ def test_memory_cap_counts_the_crawl_not_the_process_that_started_it(
     own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     ballast = b"\x01" * (max(0, limit_mb + 100 - own_mb) * 2**20)  # written: resident
     with GeneratedSite(5) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "small",
             sitemaps=[f"{site.base_url}/sitemap.xml"],

@@ -19,28 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from crawler.errors import CrawlError
 from crawler.pipeline import crawl_step, load_step, new_run_id
-from crawler.sources import Source, load_sources
+from crawler.sources import Source
 from tests.faultserver import ARTICLES, PDF_SIZE, FaultServer, article_html
-from tests.helpers import query_rows
+from tests.helpers import local_source, query_rows
 from tools.generated_site import GeneratedSite
-
-
-def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
-    base = {
-        "name": name,
-        "language": "en",
-        "allowed_domains": ["127.0.0.1"],
-        "download_delay": 0,
-        "allow_private_networks": True,
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"sources": [{**base, **entry}]}), encoding="utf-8")
-    (source,) = load_sources(path)
-    return source, path
 
 
 def _crawl_load(source: Source, path: Path, db: str, **kw: Any) -> tuple[Any, Any]:
@@ -54,7 +39,7 @@ def _crawl_load(source: Source, path: Path, db: str, **kw: Any) -> tuple[Any, An
 
 def test_hostile_site_every_failure_is_recorded_and_bounded(db: str, tmp_path: Path) -> None:
     with FaultServer(slow_seconds=3) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "fault-times",
             allowed_domains=["127.0.0.1", "localhost"],
@@ -122,7 +107,7 @@ def test_robots_crawl_delay_and_user_agent(
     monkeypatch.setenv("NEWSFLOW_CONTACT_URL", "https://ops.example/newsflow-bot")
     with FaultServer(crawl_delay=1) as site:
         site.articles = ARTICLES
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "polite",
             feeds=[f"{site.base_url}/feed.xml"],
@@ -153,7 +138,7 @@ def test_meta_refresh_is_followed_and_looked_for_by_a_byte_scan_first(
     with FaultServer() as site:
         site.articles = ("moved", "ok-2")
         site.pages = {"/a/moved.html": moved}
-        source, path = _source(
+        source, path = local_source(
             tmp_path, "refreshing", feeds=[f"{site.base_url}/feed.xml"], article_url_pattern=r"/a/"
         )
         log = tmp_path / "crawl.log"
@@ -204,7 +189,7 @@ def test_meta_refresh_middleware_decodes_only_pages_that_may_refresh() -> None:
 
 def test_private_addresses_are_refused_unless_allowed(db: str, tmp_path: Path) -> None:
     with FaultServer() as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "internal",
             feeds=[f"{site.base_url}/feed.xml"],
@@ -236,14 +221,14 @@ def test_revisions_and_syndicated_copies(db: str, tmp_path: Path) -> None:
         GeneratedSite(5, name="Harbour Daily") as daily,
         GeneratedSite(5, syndicated_from=0, name="Coast Wire") as wire,
     ):
-        daily_source, daily_path = _source(
+        daily_source, daily_path = local_source(
             tmp_path,
             "harbour-daily",
             sitemaps=[f"{daily.base_url}/sitemap.xml"],
             article_url_pattern=r"/news/\d+\.html$",
             revisit_hours=24 * 3650,  # revisit every stored article on each run
         )
-        wire_source, wire_path = _source(
+        wire_source, wire_path = local_source(
             tmp_path,
             "coast-wire",
             sitemaps=[f"{wire.base_url}/sitemap.xml"],
@@ -306,7 +291,7 @@ def test_backfill_window_then_plain_run(db: str, tmp_path: Path) -> None:
     from tools.generated_site import START
 
     with GeneratedSite(48, undated=2) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "backfill",
             sitemaps=[f"{site.base_url}/sitemap.xml"],
@@ -340,7 +325,7 @@ def test_crawl_killed_and_rerun_loses_and_duplicates_nothing(db: str, tmp_path: 
     from crawler.fetch.store import sync_sources
 
     with GeneratedSite(240, delay=0.02) as site:
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "killed",
             sitemaps=[f"{site.base_url}/sitemap.xml"],

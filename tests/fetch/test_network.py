@@ -13,12 +13,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
 
 from crawler.pipeline import crawl_step, new_run_id
-from crawler.sources import Source, load_sources
+from crawler.sources import Source
 from tests.faultserver import FaultServer, article_html
-from tests.helpers import free_port, query_rows
+from tests.helpers import free_port, local_source, query_rows
 
 BLOCKED = {
     "127.0.0.1": "loopback",
@@ -205,20 +204,6 @@ def test_resolver_lets_private_answers_through_when_the_source_allows_them() -> 
         assert site.paths() == ["/a/ok-1.html"]
 
 
-def _source(tmp_path: Path, name: str, **entry: Any) -> tuple[Source, Path]:
-    base = {
-        "name": name,
-        "language": "en",
-        "allowed_domains": ["127.0.0.1"],
-        "download_delay": 0,
-        "allow_private_networks": True,
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump({"sources": [{**base, **entry}]}), encoding="utf-8")
-    (source,) = load_sources(path)
-    return source, path
-
-
 # http(s) only ---------------------------------------------------------------------------------
 
 
@@ -238,7 +223,7 @@ def test_only_http_and_https_urls_are_requested(db: str, tmp_path: Path) -> None
         anchors = "".join(f'<a href="{u}">story</a>' for u in links)
         next_page = f'<a rel="next" href="ftp://127.0.0.1:{closed}/list2.html">next</a>'
         site.pages["/list.html"] = f"<html><body>{anchors}{next_page}</body></html>".encode()
-        source, path = _source(
+        source, path = local_source(
             tmp_path,
             "schemes",
             start_urls=[f"{site.base_url}/list.html"],
