@@ -29,7 +29,6 @@ LOGGER = logging.getLogger(__name__)
 
 # Labels under a country's domain that are not the site's name ("co" of bbc.co.uk).
 _SECOND_LEVEL_LABELS = frozenset({"co", "com", "org", "net", "ac", "gov", "or", "ne", "go"})
-_SITE_SEPARATORS = (" | ", " - ", " – ", " — ", "｜", " :: ", " • ", " / ", "－", " : ", "_", "：")
 
 
 class Metadata:
@@ -60,8 +59,10 @@ class Metadata:
             self.article is not None or (self.first(("og:type",)) or "").lower() == "article"
         )
         self.raw_title = _text_of(tree.find(".//title"))
-        self.h1 = _text_of(next(tree.iter("h1"), None))
+        # the first <h1> with text: an empty one holds a logo image
+        self.h1 = next(filter(None, map(_text_of, tree.iter("h1"))), None)
         self.offsets: list[tzinfo] = []
+        self._title: str | None = None
         self._header: list[str] | None = None
         self._published = self._date(
             _ld_str(self.article, "datePublished") or _ld_str(self.article, "dateCreated"),
@@ -80,34 +81,29 @@ class Metadata:
         return None
 
     def title(self) -> str:
-        site = self.site_name()
-        candidates = (
-            (_ld_str(self.article, "headline") or _ld_str(self.article, "name"), False),
-            (self.first(rules.TITLE_META), True),
-            (self.raw_title, True),
-            (self.h1, False),
+        """The headline: JSON-LD's, else og:title, else <title>, else the <h1>, each without the
+        site's name around it; a source that is another source's headline plus a decoration
+        ("<h1> | Sport", "Section | <headline>") gives way to that bare headline."""
+        if self._title is not None:
+            return self._title
+        site = self._site_keys()
+        declared = (
+            _ld_str(self.article, "headline") or _ld_str(self.article, "name"),
+            self.first(rules.TITLE_META),
         )
-        h1_key = line_key(self.h1) if self.h1 else ""
-        for value, loose in candidates:
-            if value:
-                # "<h1> | Site", "Site: <h1> - Section": the <h1> is the title without decoration.
-                if (
-                    loose
-                    and len(h1_key) >= rules.MIN_HEADLINE_KEY_CHARS
-                    and h1_key in line_key(value)
-                    and (len(h1_key) * 2 >= len(line_key(value)) or _decorates(str(self.h1), value))
-                ):
-                    return str(self.h1)
-                title = _strip_site(value, site, loose=loose)
-                # JSON-LD headlines are sometimes cut at 110 characters: prefer the full <h1>.
-                if (
-                    self.h1
-                    and len(self.h1) > len(title)
-                    and self.h1.startswith(title.rstrip("…. "))
-                ):
-                    return self.h1
-                return title
-        return ""
+        values = [_strip_site(v, site) for v in (*declared, self.raw_title, self.h1) if v]
+        if not any(declared) and self.raw_title:
+            # <title> alone: its last short part is the site's name even when nothing names it
+            values[0] = _strip_tail(values[0])
+        title = values[0] if values else ""
+        for other in values[1:]:
+            if _decorates(title, other):
+                title = other
+        # JSON-LD headlines are sometimes cut at 110 characters: prefer the full <h1>.
+        if self.h1 and len(self.h1) > len(title) and self.h1.startswith(title.rstrip("…. ")):
+            title = self.h1
+        self._title = title
+        return title
 
     def site_name(self) -> str | None:
         return self.first(("og:site_name", "application-name")) or _ld_str(self.publisher, "name")
@@ -278,7 +274,7 @@ class Metadata:
         if len(labels) >= 2:  # the site's label: "lrt" of lrt.lt, "bbc" of bbc.co.uk
             second_level = len(labels) >= 3 and labels[-2] in _SECOND_LEVEL_LABELS
             names.update({host, labels[-3] if second_level else labels[-2]})
-        return {k for k in map(line_key, names) if len(k) >= 3}
+        return {k for k in map(line_key, names) if len(k) >= 2}
 
     def section(self) -> str | None:
         value = self.article.get("articleSection") if self.article else None
@@ -387,36 +383,87 @@ def _text_of(el: HtmlElement | None) -> str | None:
     return text or None
 
 
-def _decorates(h1: str, value: str) -> bool:
-    """``value`` is ``h1`` with a prefix or suffix set off by a separator ("<h1> - Site")."""
-    h1, value = " ".join(h1.split()), " ".join(value.split())
-    if value.startswith(h1):
-        return value[len(h1) :].startswith(_SITE_SEPARATORS)
-    if value.endswith(h1):
-        return value[: -len(h1)].endswith(_SITE_SEPARATORS)
+def _decorates(value: str, headline: str) -> bool:
+    """``value`` is ``headline`` with a prefix or suffix set off by a separator."""
+    value, headline = " ".join(value.split()), " ".join(headline.split())
+    if value == headline:
+        return False
+    if value.startswith(headline):
+        return rules.TITLE_SEPARATOR_RE.match(value, len(headline)) is not None
+    if value.endswith(headline):
+        prefix = value[: -len(headline)]
+        return any(m.end() == len(prefix) for m in rules.TITLE_SEPARATOR_RE.finditer(prefix))
     return False
 
 
-def _strip_site(title: str, site: str | None, *, loose: bool) -> str:
-    """Drop a trailing (or leading) " | Site name"; ``loose`` also drops any short trailing part."""
-    for sep in _SITE_SEPARATORS:
-        if sep not in title:
-            continue
-        head, _, tail = title.rpartition(sep)
-        if (site and line_key(tail) == line_key(site)) or (
-            loose and len(tail) <= 30 and len(head) > 2 * len(tail)
-        ):
-            return head.strip()
-        first, _, rest = title.partition(sep)
-        if site and line_key(first) == line_key(site):
-            return rest.strip()
+def _strip_site(title: str, site: set[str]) -> str:
+    """``title`` without the site's name at its end or start, nor the section or date beside it
+    ("Headline | Sport | Site", "Headline – DW – 30.01.2024", "Site | Section | Headline")."""
+    seps = list(rules.TITLE_SEPARATOR_RE.finditer(title))
+    if not seps:
+        return title
+    bounds = [0, *(b for m in seps for b in (m.start(), m.end())), len(title)]
+    parts = [title[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
+    last = len(parts) - 1
+    end = _decoration_end(parts, range(last, max(0, last - rules.TITLE_DECORATION_PARTS), -1), site)
+    if end is not None:  # parts[end:] go, with the separator before them
+        head = rules.TITLE_CJK_SECTION_RE.sub("", title[: seps[end - 1].start()]).strip()
+        return _strip_site(head, site) if head else title
+    start = _decoration_end(parts, range(min(last, rules.TITLE_DECORATION_PARTS)), site)
+    if start is not None:  # parts[: start + 1] go, with the separator after them
+        return title[seps[start].end() :].strip() or title
     return title
 
 
-def _is_site(name: str, site: set[str]) -> bool:
-    """Whether an author name is the site's own ("CBC News" on cbc, "Lrt.lt" on lrt.lt)."""
+def _strip_tail(title: str) -> str:
+    """``title`` without a short last part ("Headline - Gazette")."""
+    seps = list(rules.TITLE_SEPARATOR_RE.finditer(title))
+    if not seps:
+        return title
+    head, tail = title[: seps[-1].start()], title[seps[-1].end() :]
+    if head and len(tail) <= rules.TITLE_SITE_CHARS and len(head) > 2 * len(tail):
+        return head.strip()
+    return title
+
+
+def _decoration_end(parts: list[str], order: Iterable[int], site: set[str]) -> int | None:
+    """Walking ``parts`` in ``order`` (from one end of a title), the index of the innermost part
+    that is decoration: the site's name, or a section or date beyond it; None without the
+    site's name."""
+    end = None
+    for i in order:
+        part = parts[i].strip()
+        if _is_site(part, site, contained=True):
+            end = i
+        elif _is_section(part):
+            if end is not None:
+                end = i
+        else:
+            break
+    return end
+
+
+def _is_section(part: str) -> bool:
+    """A short part beside the site's name in a title: a section ("Sport") or a date."""
+    if len(part) <= rules.TITLE_SECTION_CHARS and len(part.split()) <= rules.TITLE_SECTION_WORDS:
+        return True
+    date = find_text_date(part)
+    return date is not None and len(part) - (date.end() - date.start()) <= 3
+
+
+def _is_site(name: str, site: set[str], *, contained: bool = False) -> bool:
+    """Whether a name is the site's own ("CBC News" on cbc, "Lrt.lt" on lrt.lt); ``contained``:
+    also a part of it ("Online" of "Mail Online") or words around it ("Daily Mail Online")."""
     key = line_key(name)
-    return any(key == s or (len(s) >= 3 and key.startswith(s)) for s in site)
+    if not key:
+        return False
+    if any(key == s or (len(s) >= 3 and key.startswith(s)) for s in site):
+        return True
+    if not contained:
+        return False
+    words = name.casefold().split()
+    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+    return any((len(key) >= 4 and key in s) or s in runs for s in site)
 
 
 def _clean_authors(values: Iterable[str]) -> list[str]:

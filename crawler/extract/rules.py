@@ -580,6 +580,20 @@ AUTHOR_META = (
     "cxenseparse:author",
 )
 TITLE_META = ("og:title", "twitter:title", "dc.title")
+# Titles: what sets the site's name (and a section or date beside it) off from the headline:
+# " | ", " - ", " – ", " :: " with spaces around; bars with or without ("｜", "ㅣ", "│": the
+# Hangul letter stands in for a bar on Korean sites); CJK full-width colon and dash, "--", "_".
+TITLE_SEPARATOR_RE = re.compile(r"\s+(?:[|\-–—:•/·]|::)\s+|\s*[|｜ㅣ│]\s*|\s*(?:：|－|--|_)\s*")
+# Beside the site's name, a part this short is its section ("Headline | Sport | Site"): at most
+# TITLE_SECTION_WORDS words and TITLE_SECTION_CHARS characters. A longer part is the headline's.
+TITLE_SECTION_WORDS = 2
+TITLE_SECTION_CHARS = 20
+# A <title> with no other source ends with the site's name when its last part is this short.
+TITLE_SITE_CHARS = 30
+# How many parts at either end of a title are looked at for the site's name.
+TITLE_DECORATION_PARTS = 4
+# A CJK section joined to the headline by a bare hyphen, before the site: "…커졌다-정치ㅣ한국일보".
+TITLE_CJK_SECTION_RE = re.compile(r"(?<=[^\x00-\u024f\s])[-–]\s*[^\x00-\u024f\s]{1,6}$")
 DESCRIPTION_META = ("og:description", "description", "twitter:description")
 SECTION_META = ("article:section", "section", "parsely-section", "category")
 TAGS_META = ("article:tag", "keywords", "news_keywords", "parsely-tags")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from trafilatura.utils import load_html
 
 from crawler.extract import extract
+from crawler.extract.metadata import Metadata
 from crawler.models import Article
 from tests.extract.sample_pages import FIXTURE_URL, PARA, body_page, meta_page
 
@@ -109,3 +111,114 @@ def test_a_title_that_is_the_h1_and_a_long_suffix_is_the_h1() -> None:
     head = '<meta property="og:title" content="Council approves plan - The Valley Daily Gazette">'
     result = extract(meta_page(head), FIXTURE_URL)
     assert isinstance(result, Article) and result.title == "Council approves plan", result
+
+
+def _meta(head: str, body: str = "", url: str = FIXTURE_URL) -> Metadata:
+    return Metadata(load_html(f"<html><head>{head}</head><body>{body}</body></html>"), url)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "expected"),
+    [
+        # the site's name and the section beside it, named by og:site_name
+        (
+            '<meta property="og:site_name" content="BILD.de">'
+            "<title>Thioune fordert Geduld mit Niemiec | Sport | BILD.de</title>",
+            "",
+            "https://www.bild.de/sport/1.html",
+            "Thioune fordert Geduld mit Niemiec",
+        ),
+        # a longer form of the site's name ("Daily Mail Online" of "Mail Online")
+        (
+            '<meta property="og:site_name" content="Mail Online">'
+            "<title>Your $1 bill could be worth thousands | Daily Mail Online</title>",
+            "",
+            "https://www.dailymail.co.uk/news/article-1.html",
+            "Your $1 bill could be worth thousands",
+        ),
+        # the site named only by its domain, and a date beyond it
+        (
+            '<meta property="og:title" content="Nadeschdin setzt auf ein Ende der Putin-Ära – DW '
+            '– 30.01.2024">',
+            "",
+            "https://www.dw.com/de/russland-wahl/a-1",
+            "Nadeschdin setzt auf ein Ende der Putin-Ära",
+        ),
+        # the site's name first, then a section
+        (
+            '<meta property="og:site_name" content="Tageblatt.lu">'
+            "<title>Tageblatt.lu | Vierschanzentournee | Skisprung-Zoff ums Material</title>",
+            "",
+            "https://www.tageblatt.lu/sport/1",
+            "Skisprung-Zoff ums Material",
+        ),
+        # Korean: a section joined by a bare hyphen, the site after a "ㅣ" bar
+        (
+            '<meta property="og:site_name" content="한국일보">'
+            '<meta property="og:title" content="장동혁, 한동훈 제명했지만… 부담 커졌다-정치ㅣ한국일보">',
+            "",
+            "https://www.hankookilbo.com/news/article/A1",
+            "장동혁, 한동훈 제명했지만… 부담 커졌다",
+        ),
+        # Japanese: a full-width bar before the site's name
+        (
+            '<meta property="og:site_name" content="毎日新聞">'
+            "<title>「年収の壁」見直しで合意　与野党協議｜毎日新聞</title>",
+            "",
+            "https://mainichi.jp/articles/20250114/k00/00m/010/1",
+            "「年収の壁」見直しで合意 与野党協議",
+        ),
+        # Chinese: <title> alone, the site's name after "_" that nothing else names
+        (
+            "<title>夏粮收购全面展开 各地加强质量检测_农民日报网</title>",
+            "",
+            "https://www.farmer.example/2024/1.html",
+            "夏粮收购全面展开 各地加强质量检测",
+        ),
+        # Chinese: "--section--site" after the <h1>'s text; the first <h1> is an empty logo
+        (
+            "<title>促进航天技术更好惠及人民--时政--人民网</title>",
+            "<h1><img src='logo.png'></h1><h1>促进航天技术更好惠及人民</h1>",
+            "http://politics.people.com.cn/n1/2024/0424/c1024-1.html",
+            "促进航天技术更好惠及人民",
+        ),
+        # a clause after a dash is the headline's own when no part names the site
+        (
+            '<meta property="og:site_name" content="NRK">'
+            '<meta property="og:title" content="Tårene rant for OL-håp – så kom sjokkvendingen">',
+            "",
+            "https://www.nrk.no/sport/1",
+            "Tårene rant for OL-håp – så kom sjokkvendingen",
+        ),
+    ],
+)
+def test_the_sites_name_and_section_are_not_the_title(
+    head: str, body: str, url: str, expected: str
+) -> None:
+    assert " ".join(_meta(head, body, url).title().split()) == expected
+
+
+def test_a_source_that_decorates_another_gives_way_to_the_bare_headline() -> None:
+    # JSON-LD says "<headline> | Sport", og:title the headline alone
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "Bubi-Bomber wieder da: Thioune fordert Geduld | Sport"}</script>'
+    )
+    head = ld + '<meta property="og:title" content="Bubi-Bomber wieder da: Thioune fordert Geduld">'
+    assert _meta(head).title() == "Bubi-Bomber wieder da: Thioune fordert Geduld"
+    # og:title puts a section first; JSON-LD gives the bare headline
+    ld = ld.replace(" | Sport", "")
+    head = (
+        ld + '<meta property="og:title" content="Tournee | Bubi-Bomber wieder da: Thioune '
+        'fordert Geduld">'
+    )
+    assert _meta(head).title() == "Bubi-Bomber wieder da: Thioune fordert Geduld"
+
+
+def test_a_headline_with_a_colon_keeps_its_kicker() -> None:
+    # "Kicker: headline" is one headline, not a site's name and a headline
+    head = (
+        '<meta property="og:site_name" content="Mitteldeutsche Zeitung">'
+        '<meta property="og:title" content="Bei Protesten 2022: Bericht: Aktivistin getötet">'
+    )
+    assert _meta(head).title() == "Bei Protesten 2022: Bericht: Aktivistin getötet"
