@@ -248,10 +248,18 @@ def snippet_scores(counts: Counts) -> tuple[float, float, float, float]:
     return precision, recall, f1, (tp + tn) / total if total else 0.0
 
 
+# Typographic quotes and their typewriter forms: a title that differs only in which of them it
+# uses is the same title (a site's og:title says 'family', its headline ‘family’).
+_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′"} | {c: '"' for c in "“”„‟″"})
+
+
 def _norm(text: str | None) -> str:
-    """White space collapsed, case folded, invisible characters (zero-width space, soft hyphen:
-    Unicode category Cf) dropped: a title that differs only in those is the same title."""
-    visible = "".join(c for c in text or "" if unicodedata.category(c) != "Cf")
+    """Compatibility forms unified (NFKC: full-width letters, ideographic space), quotes
+    straightened, white space collapsed, case folded, invisible characters (zero-width space,
+    soft hyphen: Unicode category Cf) dropped: a title that differs only in those is the same
+    title."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES)
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return " ".join(visible.split()).casefold()
 
 

@@ -113,6 +113,14 @@ def test_score_page_metadata_and_leaks() -> None:
     assert score.title_ok and score.date_ok and score.authors_ok and score.language_ok
 
 
+def test_titles_that_differ_only_in_typography_are_the_same() -> None:
+    # quote styles, full-width forms, ideographic space, soft hyphen: the same title
+    case = _case(title="Strava unveils 'family' plan\u3000ＡＩ Helikopter\xadlandeplatz")
+    prediction = Prediction(title="Strava unveils ‘family’ plan AI Helikopterlandeplatz")
+    assert score_page(case, prediction, 0.0).title_ok
+    assert not score_page(case, Prediction(title="Strava unveils family plan AI"), 0.0).title_ok
+
+
 def test_date_compares_the_day_in_the_gold_zone() -> None:
     same = Prediction(published=datetime(2025, 5, 7, 6, 0, tzinfo=timezone(timedelta(hours=9))))
     other = Prediction(published=datetime(2025, 5, 7, 15, 0, tzinfo=timezone(timedelta(hours=9))))
