@@ -136,12 +136,16 @@ class Metadata:
             return self._header
         seen = 0
         found = False
+        headline: set[HtmlElement] = set()  # the <h1>'s own parts ("topline" and headline spans)
         for el in self.tree.iter():
-            if not isinstance(el.tag, str) or el.tag in SKIP_TEXT_TAGS:
+            if not isinstance(el.tag, str) or el.tag in SKIP_TEXT_TAGS or el in headline:
                 continue
             if not found:
                 own = line_key(el.text or "")
                 found = bool(own) and own == title_key
+                if not found and el.tag == "h1" and line_key(el.text_content()) == title_key:
+                    found = True
+                    headline.update(el.iterdescendants())
                 continue
             seen += 1
             if seen > rules.HEADER_SCAN_ELEMENTS:
@@ -164,7 +168,7 @@ class Metadata:
             if date is not None:
                 text = (text[: date.start()] + " " + text[date.end() :]).strip()
             if text and rules.BYLINE_RE.search(text):
-                names = _clean_authors([text])
+                names = _clean_authors([text], self._site_keys())
                 if names:
                     return names
         return []
@@ -233,21 +237,22 @@ class Metadata:
     def authors(self) -> tuple[str, ...]:
         people: list[str] = []
         orgs: list[str] = []
-        raw = self.article.get("author") if self.article else None
-        for item in raw if isinstance(raw, list) else [raw]:
+        for item in _flat(self.article.get("author") if self.article else None):
             if isinstance(item, str):
                 people.append(item)
-            elif isinstance(item, dict) and isinstance(item.get("name"), str):
-                (orgs if "Organization" in "".join(_types(item)) else people).append(item["name"])
+            elif isinstance(item, dict) and (name := _person_name(item)):
+                (orgs if "Organization" in "".join(_types(item)) else people).append(name)
         # People in JSON-LD, then <meta> authors, then the byline in the page: the first that
         # names a person. The site's own name is an organization wherever it stands: dropped
-        # beside a person's name, and kept only when no source names a person. Then
-        # the author named in the markup (byline.page_author), then JSON-LD organizations.
+        # beside a person's name. When no source names a person: the organizations JSON-LD
+        # names (what the publisher declares), then the site's name where a source gave it,
+        # then the author named in the markup (byline.page_author), then a Chinese editor's
+        # credit ("(责编：…)").
         site = self._site_keys()
         found: list[str] = []
         sources: tuple[Callable[[], list[str]], ...] = (
-            lambda: _clean_authors(people),
-            lambda: _clean_authors([self._meta_author()]),
+            lambda: _clean_authors(people, site),
+            lambda: _clean_authors(self._meta_authors(), site),
             self.byline,
         )
         for source in sources:
@@ -256,14 +261,36 @@ class Metadata:
             if persons:
                 return tuple(persons)
             found = found or names
-        if not found:
-            found = _clean_authors([page_author(self.tree) or ""])
-            found = [n for n in found if not _is_site(n, site)] or found
-        return tuple(found or _clean_authors(orgs))
+        fallbacks: tuple[Callable[[], list[str]], ...] = (
+            lambda: _clean_authors(orgs, site),
+            lambda: found,
+            lambda: _clean_authors([page_author(self.tree) or ""], site),
+            self._editor_credit,
+        )
+        for source in fallbacks:
+            names = source()
+            if names:
+                return tuple([n for n in names if not _is_site(n, site)] or names)
+        return ()
 
-    def _meta_author(self) -> str:
-        value = self.first(rules.AUTHOR_META) or ""
-        return "" if value.startswith("http") else value
+    def _meta_authors(self) -> list[str]:
+        """The values of the first author <meta> that names someone (not a profile's URL); a
+        page may give several ("Deutsche Presse-Agentur", "MM-Redaktion")."""
+        for key in rules.AUTHOR_META:
+            values = [v for v in self.meta.get(key, ()) if not v.startswith("http")]
+            if values:
+                return [html_lib.unescape(v) for v in values]
+        return []
+
+    def _editor_credit(self) -> list[str]:
+        """The editors a Chinese page credits in a short element ("(责编：牛镛、岳弘彬)")."""
+        for el in self.tree.iter(*rules.EDITOR_CREDIT_TAGS):
+            text = el.text
+            if text and len(text) <= rules.MAX_BYLINE_CHARS:
+                match = rules.EDITOR_CREDIT_RE.search(text)
+                if match:
+                    return _clean_authors([match.group(1)])
+        return []
 
     def _site_keys(self) -> set[str]:
         """The site's names, as keys: its site name, publisher, and host's name ("lrt" of
@@ -466,7 +493,10 @@ def _is_site(name: str, site: set[str], *, contained: bool = False) -> bool:
     return any((len(key) >= 4 and key in s) or s in runs for s in site)
 
 
-def _clean_authors(values: Iterable[str]) -> list[str]:
+def _clean_authors(values: Iterable[str], site: set[str] | None = None) -> list[str]:
+    """Person names from author strings: titles and datelines off, split at separators; a part
+    that is only a job title ("Jane Doe, Reporter") dropped, and so are the parts after the
+    site's name (its address: "hessenschau.de, Frankfurt, Germany")."""
     names: list[str] = []
     for value in values:
         value = " ".join(html_lib.unescape(value).split())
@@ -474,7 +504,12 @@ def _clean_authors(values: Iterable[str]) -> list[str]:
         value = value[: rules.MAX_AUTHOR_FIELD_CHARS]
         value = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", value))
         parts = rules.AUTHOR_SPLIT_RE.split(value)
-        for part in parts[:-1] if cut else parts:  # the last part of a cut value is half a name
+        parts = parts[:-1] if cut else parts  # the last part of a cut value is half a name
+        if site:  # "Site, Town, Country": the parts after the site's name and a comma go
+            at = next((i for i, p in enumerate(parts) if p and _is_site(p, site)), None)
+            if at is not None and value.partition(parts[at])[2].lstrip().startswith(","):
+                parts = parts[: at + 1]
+        for part in parts:
             for name in _split_nakaguro(part):
                 name = rules.AUTHOR_SUFFIX_RE.sub("", rules.AUTHOR_PREFIX_RE.sub("", name)).strip(
                     " .·-"
@@ -483,12 +518,32 @@ def _clean_authors(values: Iterable[str]) -> list[str]:
                     LETTER_RE.search(name)
                     and name.casefold() not in rules.AUTHOR_CONNECTORS
                     and not rules.AUTHOR_DROP_RE.match(name)
+                    and not rules.AUTHOR_ROLE_RE.fullmatch(name)
                     and len(name) <= rules.MAX_AUTHOR_CHARS
                     and "http" not in name
                     and name not in names
                 ):
                     names.append(name)
     return names
+
+
+def _flat(value: Any, depth: int = 0) -> Iterator[Any]:
+    """The items of a JSON-LD value, nested lists flattened ([person, [person]])."""
+    if isinstance(value, list):
+        if depth < rules.MAX_JSONLD_DEPTH:
+            for item in value:
+                yield from _flat(item, depth + 1)
+    elif value is not None:
+        yield value
+
+
+def _person_name(node: dict[str, Any]) -> str | None:
+    """A JSON-LD person's or organization's name; a person may give only its parts."""
+    name = node.get("name")
+    if isinstance(name, str) and name.strip():
+        return name
+    parts = [node.get(k) for k in ("givenName", "additionalName", "familyName")]
+    return " ".join(p for p in parts if isinstance(p, str) and p.strip()) or None
 
 
 def _split_nakaguro(part: str) -> list[str]:

@@ -349,7 +349,7 @@ TIME_LINE_RE = re.compile(
 )
 # Bylines in the page (when no metadata names an author): a short text near the headline.
 BYLINE_RE = re.compile(
-    r"^(?:by|von|par|por|written\s+by)\s+\S"
+    r"^(?:by|von|par|por|written\s+by)(?:\s*:\s*|\s+)\S"
     r"|^(?:文|取材・文|文・写真|記者|记者|撰文|作者)\s*[・/:：／]?\s*\S"
     r"|\S\s*(?:선임|수석)?기자(?:\s|$|·|,)",
     re.IGNORECASE,
@@ -748,6 +748,19 @@ PAGE_AUTHOR_DISCARD: AttributeRule = {
     ),
     "data-component": (frozenset(), ("Figure",), None),
 }
+# A part of a byline that is only a job title is no name ("Jane Doe, Reporter", "기자").
+AUTHOR_ROLE_RE = re.compile(
+    r"(?:(?:senior|chief|staff|contributing|political|deputy)\s+)?"
+    r"(?:reporter|correspondent|writer|editor|columnist|contributor|journalist|photographer|"
+    r"redakteur(?:in)?|korrespondent(?:in)?|autor(?:in)?|reporter(?:in)?|journaliste?|"
+    r"rédact(?:eur|rice)|correspondant(?:e)?|periodista|redactor(?:a)?|corresponsal)"
+    r"|(?:선임|수석)?기자|특파원|記者|记者|特派員|特派员|编辑|編輯|责任编辑|責任編輯|编者|編集委員",
+    re.IGNORECASE,
+)
+# Chinese pages credit their editors in a short line ("(责编：牛镛、岳弘彬)", "责任编辑：王小明"):
+# the authors when nothing else names one. Looked for in these tags' own text.
+EDITOR_CREDIT_TAGS = ("div", "p", "span", "em")
+EDITOR_CREDIT_RE = re.compile(r"(?:责编|责任编辑|責任編輯|编辑|編輯)\s*[:：]\s*([^)）\n]{1,40})")
 # Parts of a byline that are not names: Chinese datelines ("臺北報導").
 AUTHOR_DROP_RE = re.compile(r"^\S{0,8}(?:報導|报道)$")
 # A photo caption ends with a credit: "(写真/AP通信提供)", "（圖／中央社）", "Photo: Reuters".

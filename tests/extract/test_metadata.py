@@ -222,3 +222,97 @@ def test_a_headline_with_a_colon_keeps_its_kicker() -> None:
         '<meta property="og:title" content="Bei Protesten 2022: Bericht: Aktivistin getötet">'
     )
     assert _meta(head).title() == "Bei Protesten 2022: Bericht: Aktivistin getötet"
+
+
+def _ld(author: str) -> str:
+    return (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Plan", '
+        f'"author": {author}}}</script>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # JSON-LD persons named by their parts, one of them in a nested list
+        (
+            _ld(
+                '[{"@type": "Person", "givenName": "Birgit", "familyName": "Baumann"},'
+                ' [{"@type": "Person", "givenName": "Anna Giulia", "familyName": "Fink"}]]'
+            ),
+            "",
+            ("Birgit Baumann", "Anna Giulia Fink"),
+        ),
+        # several author <meta> tags: every one is an author
+        (
+            '<meta property="article:author" content="Deutsche Presse-Agentur">'
+            '<meta property="article:author" content="MM-Redaktion">',
+            "",
+            ("Deutsche Presse-Agentur", "MM-Redaktion"),
+        ),
+        # a profile's URL in the first author <meta> does not hide the name in the next
+        (
+            '<meta property="article:author" content="https://www.facebook.com/mainichi/">'
+            '<meta name="cXenseParse:author" content="松岡大地">',
+            "",
+            ("松岡大地",),
+        ),
+        # Korean: the site's name and a reporter in two author <meta> tags
+        (
+            '<meta property="og:site_name" content="한국일보">'
+            '<meta name="author" content="한국일보"><meta name="author" content="신현주 기자">',
+            "",
+            ("신현주",),
+        ),
+        # a job title alone is no name
+        ('<meta name="author" content="Jane Doe, Reporter">', "", ("Jane Doe",)),
+        (
+            '<meta name="author" content="By Jane Doe and John Roe, Staff Writer">',
+            "",
+            ("Jane Doe", "John Roe"),
+        ),
+        # the site's address after its name is no person
+        (
+            '<meta property="og:site_name" content="hessenschau.de">'
+            '<meta name="author" content="hessenschau.de, Frankfurt, Germany">',
+            "",
+            ("hessenschau.de",),
+        ),
+        # ... but a co-author after the site's name is ("Le Figaro et AFP")
+        (
+            '<meta property="og:site_name" content="Le Figaro">'
+            '<meta name="author" content="Le Figaro et AFP">',
+            "",
+            ("AFP",),
+        ),
+        # the organization the publisher declares beats a guess from the markup's class names
+        (
+            _ld('{"@type": "Organization", "name": "kicker"}'),
+            '<span class="author">Amw</span>',
+            ("kicker",),
+        ),
+        # a byline after an <h1> made of spans (a topline and the headline), "von" and a link
+        (
+            '<meta name="author" content="LTO"><meta property="og:site_name" content="LTO">',
+            "<h1><span>Topline</span> <span>Plan</span></h1>"
+            "<p>von <a href='/autoren/max-kolter'>Dr. Max Kolter</a></p>",
+            ("Dr. Max Kolter",),
+        ),
+        # "Von:" with a colon, two names
+        (
+            "",
+            "<h1>Plan</h1><div>Von: Bill MCCARTHY, Marisha GOLDHAMER</div>",
+            ("Bill MCCARTHY", "Marisha GOLDHAMER"),
+        ),
+        # Chinese: the editors' credit when nothing else names anyone
+        (
+            '<meta name="author" content="105092">',
+            "<h1>Plan</h1><p>正文。</p><div class='edit'>(责编：牛镛、岳弘彬)</div>",
+            ("牛镛", "岳弘彬"),
+        ),
+    ],
+)
+def test_authors_are_people_not_organizations_titles_or_places(
+    head: str, body: str, expected: tuple[str, ...]
+) -> None:
+    assert _meta(head, body, "https://www.site.example/a/1").authors() == expected
