@@ -82,16 +82,19 @@ class Metadata:
 
     def title(self) -> str:
         """The headline: JSON-LD's, else og:title, else <title>, else the <h1>, each without the
-        site's name around it; a source that is another source's headline plus a decoration
+        site's name around it. Two declarations that agree outvote JSON-LD's headline (its
+        "name" and og:title); a source that is another source's headline plus a decoration
         ("<h1> | Sport", "Section | <headline>") gives way to that bare headline."""
         if self._title is not None:
             return self._title
         site = self._site_keys()
-        declared = (
-            _ld_str(self.article, "headline") or _ld_str(self.article, "name"),
-            self.first(rules.TITLE_META),
-        )
+        headline, name = _ld_str(self.article, "headline"), _ld_str(self.article, "name")
+        declared = (headline or name, self.first(rules.TITLE_META))
         values = [_strip_site(v, site) for v in (*declared, self.raw_title, self.h1) if v]
+        if headline and name and declared[1]:
+            name_key = line_key(_strip_site(name, site))
+            if name_key == line_key(values[1]) != line_key(values[0]):
+                values[0] = values[1]
         if not any(declared) and self.raw_title:
             # <title> alone: its last short part is the site's name even when nothing names it
             values[0] = _strip_tail(values[0])

@@ -316,3 +316,18 @@ def test_authors_are_people_not_organizations_titles_or_places(
     head: str, body: str, expected: tuple[str, ...]
 ) -> None:
     assert _meta(head, body, "https://www.site.example/a/1").authors() == expected
+
+
+def test_json_ld_name_and_og_title_that_agree_outvote_its_headline() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "Tårene rant for norsk OL-håp", '
+        '"name": "OL i Paris 2024: Tårene rant for stavhopper Lene Retzius"}</script>'
+    )
+    og = '<meta property="og:title" content="OL i Paris 2024: Tårene rant for stavhopper Lene '
+    agree = _meta(ld + og + 'Retzius">').title()
+    assert agree == "OL i Paris 2024: Tårene rant for stavhopper Lene Retzius"
+    # og:title alone against the headline: the headline stays
+    other = ld.replace('"name": "OL i Paris 2024: Tårene', '"name": "Other')
+    alone = _meta(other + og + 'Retzius">').title()
+    assert alone == "Tårene rant for norsk OL-håp"
