@@ -22,15 +22,18 @@ class Article:
     image_url: str | None = None
     description: str | None = None
     site_name: str | None = None
+    # "article", or "paywall_teaser" for the free part of a paywalled article (crawler.labels);
+    # not hashed while it is "article" (crawler.load.articles.content_hash)
+    label: str = "article"
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """Why a page was not stored as an article (``reason`` is a short slug, counted in crawl_runs)."""
 
-    reason: (
-        str  # e.g. "not_html", "empty", "too_short", "listing_page", "error_page", "undecodable"
-    )
+    # e.g. "not_html", "empty", "too_short", "listing_page", "error_page", "undecodable",
+    # "consent_wall", "js_shell", "bot_block"; the page's label (crawler.labels.label_of)
+    reason: str
     detail: str = ""
 
 
@@ -48,3 +51,4 @@ class RunCounts:
     errors: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     errors_by_class: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)  # fetched pages per page label

@@ -170,6 +170,7 @@ def _finish_crawl(
         "pages_fetched": result.pages_fetched,
         "errors": result.errors,
         "errors_by_class": Json(result.errors_by_class),
+        "labels": Json(result.labels),
         "crawl_stats": Json(result.stats, dumps=lambda o: _json_dumps(o)),
         "message": message,
         "articles_unchanged": result.known_articles_skipped + result.unchanged_articles,
@@ -288,8 +289,9 @@ def _finish_load(cur: Any, source: Source, run_id: str, counts: LoadCounts) -> N
         raise CrawlError(
             f"source {source.name!r}: no crawl_runs row for run {run_id!r}; run the crawl step first"
         )
-    new, updated, unchanged, _rejected, by_reason = row
+    new, updated, unchanged, _rejected, by_reason, by_label = row
     reasons = Counter(by_reason) + counts.rejected_by_reason
+    labels = Counter(by_label) + counts.labels
     cur.execute(
         query("finish_load"),
         {
@@ -301,6 +303,7 @@ def _finish_load(cur: Any, source: Source, run_id: str, counts: LoadCounts) -> N
             "articles_unchanged": unchanged + counts.unchanged,
             "rejected": sum(reasons.values()),
             "rejected_by_reason": Json(dict(reasons)),
+            "labels": Json(dict(labels)),
         },
     )
 
@@ -405,6 +408,7 @@ def get_run_counts(database_url: str, source: str, run_id: str) -> RunCounts:
         by_reason,
         by_class,
         _msg,
+        by_label,
     ) = row
     return RunCounts(
         source=source,
@@ -417,4 +421,5 @@ def get_run_counts(database_url: str, source: str, run_id: str) -> RunCounts:
         errors=errors,
         rejected_by_reason=dict(by_reason),
         errors_by_class=dict(by_class),
+        labels=dict(by_label),
     )

@@ -17,7 +17,7 @@ an XML declaration, and ending in malformed XML).
 | ``/a/bomb.html`` | ``Content-Encoding: gzip``: 20 KB that inflate to 64 MB |
 | ``/a/report.html`` | a 5 MB PDF, streamed in 64 KB chunks |
 | ``/a/photo.html`` | ``image/png`` |
-| any path in ``pages`` | that HTML (a test's own pages), with its ``content_types`` entry if any |
+| any path in ``pages`` | that HTML (a test's own pages), with its ``content_types`` entry if any, and its ``answers`` entry's status and headers if any (else 200) |
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ class FaultServer:
         self.pages: dict[str, bytes] = {}  # more HTML pages (path -> body), served first
         # Content-Type of some of those pages, sent as given (a NUL byte included)
         self.content_types: dict[str, str] = {}
+        # Status and headers of some of those pages (an error page, a bot challenge)
+        self.answers: dict[str, tuple[int, dict[str, str]]] = {}
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -145,7 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, f.feed(), "application/rss+xml; charset=windows-1252")
         if path in f.pages:
             content_type = f.content_types.get(path, "text/html; charset=utf-8")
-            return self._send(200, f.pages[path], content_type)
+            status, headers = f.answers.get(path, (200, {}))
+            return self._send(status, f.pages[path], content_type, headers)
         name = path.removeprefix("/a/").removesuffix(".html")
         if name in ARTICLES:
             return self._send(200, article_html(name), "text/html; charset=utf-8")

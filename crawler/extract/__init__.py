@@ -27,6 +27,7 @@ import trafilatura
 from trafilatura.settings import use_config
 from trafilatura.utils import load_html
 
+from crawler import labels
 from crawler.extract import rules
 from crawler.extract.dates import localize, page_zone
 from crawler.extract.encoding import decode_html
@@ -185,16 +186,32 @@ def _extract(
     min_units = rules.MIN_BRIEF_UNITS if evidence.article else rules.MIN_BODY_UNITS
     if body_units < min_units:
         if error_title:
-            return Rejection("error_page", error_title[:100])
+            return Rejection(labels.ERROR_PAGE, error_title[:100])
+        if labels.is_challenge(text):
+            return Rejection(labels.BOT_BLOCK, f"challenge markers, {body_units} units")
         if len(headlines) >= rules.LISTING_MIN_HEADLINES:
             return Rejection("listing_page", f"{len(headlines)} headline items, {body_units} units")
         if link_dense_page and evidence.article is None:
             return Rejection("listing_page", "link-dense page with little text")
-        return Rejection("too_short", f"{body_units} units")
+        script_chars = sum(len(s.text or "") for s in scripts)
+        label = labels.short_page_label(text, _visible_text(text), script_chars)
+        return Rejection(label, f"{body_units} units")
+    # A short text may be a challenge's or a consent wall's own words rather than an article's.
+    if body_units < labels.WALL_MAX_UNITS:
+        if labels.is_challenge(text):
+            return Rejection(labels.BOT_BLOCK, f"challenge markers, {body_units} units")
+        if labels.is_consent_text(body):
+            return Rejection(labels.CONSENT_WALL, f"consent text, {body_units} units")
     if not title:
         title = body.split("\n", 1)[0][:300]
     authors = meta.authors()
     body = drop_byline(body, authors)
+
+    prompt_seen = any(
+        len(line) <= rules.MAX_PROMPT_LINE_CHARS and labels.PAYWALL_PROMPT_RE.search(line)
+        for line in raw_body.split("\n")
+    )
+    teaser = labels.is_teaser(body.split("\n"), body_units, meta.not_free(), prompt_seen)
 
     declared_language = meta.declared_language()
     language = page_language(declared_language, body, default_language)
@@ -212,7 +229,20 @@ def _extract(
         image_url=meta.image(),
         description=meta.description(),
         site_name=meta.site_name(),
+        label=labels.PAYWALL_TEASER if teaser else labels.ARTICLE,
     )
+
+
+def _visible_text(text: str) -> str:
+    """The text a browser shows before running scripts, one line per text node: of a page
+    rejected for too little text, parsed again (the cleaning has since cut the first tree)."""
+    tree = load_html(text)
+    body = tree.find("body") if tree is not None else None
+    if body is None:
+        return ""
+    for el in list(body.iter("script", "style", "noscript", "template")):
+        el.drop_tree()  # keeps the text that follows it
+    return "\n".join(t.strip() for t in body.itertext() if t.strip())
 
 
 def _units(text: str) -> int:

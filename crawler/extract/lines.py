@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract import rules
 from crawler.extract.dates import find_text_date
+from crawler.labels import PAYWALL_PROMPT_RE
 
 # Lines at least this long are dropped when they repeat an earlier line exactly; shorter ones
 # (table cells, "—") may repeat legitimately.
@@ -88,7 +89,7 @@ def _is_prompt_line(line: str) -> bool:
     return bool(
         rules.READ_MORE_PREFIX_RE.match(line)
         or rules.FOLLOW_PROMPT_RE.search(line)
-        or rules.PAYWALL_PROMPT_RE.search(line)
+        or PAYWALL_PROMPT_RE.search(line)
         or rules.COPYRIGHT_LINE_RE.search(line)
         or rules.TIME_LINE_RE.match(line)
     )

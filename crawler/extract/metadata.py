@@ -340,6 +340,18 @@ class Metadata:
             image = image.get("url")
         return image if isinstance(image, str) else None
 
+    def not_free(self) -> bool:
+        """Whether the JSON-LD article says it is not free to read (``isAccessibleForFree``
+        false on the article or on one of its ``hasPart`` sections: Google's paywall markup)."""
+        if self.article is None:
+            return False
+        parts = self.article.get("hasPart")
+        nodes = [self.article, *(parts if isinstance(parts, list) else [parts])]
+        return any(
+            isinstance(n, dict) and str(n.get("isAccessibleForFree")).strip().lower() == "false"
+            for n in nodes
+        )
+
     def article_body(self) -> str | None:
         body = _ld_str(self.article, "articleBody")
         if not body:

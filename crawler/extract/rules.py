@@ -323,16 +323,7 @@ FOLLOW_PROMPT_RE = re.compile(
     r"채널\s?구독|구독하기|친구\s?추가|구독\s?버튼",
     re.IGNORECASE,
 )
-# Paywall and login prompts.
-PAYWALL_PROMPT_RE = re.compile(
-    r"for\s+subscribers\s+only|subscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading|"
-    r"already\s+a\s+subscriber|this\s+(?:article|content)\s+is\s+(?:only\s+)?(?:available\s+)?(?:for|to)\s+(?:subscribers|members)|"
-    r"nur\s+für\s+abonnenten|jetzt\s+weiterlesen|mit\s+einem\s+abo|réservé\s+aux\s+abonnés|"
-    r"有料会員|会員限定|続きを読む|ログインして|残り\d+文字|"
-    r"會員專屬|会员专属|訂閱後|订阅后|付費內容|付费内容|开通会员|開通會員|"
-    r"유료\s?회원|구독하고|로그인\s?후",
-    re.IGNORECASE,
-)
+# Paywall and login prompts are page-label markers too: crawler.labels.PAYWALL_PROMPT_RE.
 # Copyright and reprint notices.
 COPYRIGHT_LINE_RE = re.compile(
     r"^\s*(?:©|ⓒ|\(c\)|copyright\b)|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|"
@@ -477,6 +468,9 @@ TOC_MIN_FRAGMENT_SHARE = 0.7
 
 # Script payloads (crawler.extract.payload): JSON strings shorter than this are not a body.
 PAYLOAD_MIN_STRING_CHARS = 200
+# A plain string of an application's state is a paragraph when it is this many units long
+# (words, CJK characters) and ends like a sentence (crawler.extract.payload).
+PAYLOAD_MIN_PROSE_UNITS = 15
 # trafilatura's MIN_EXTRACTED_SIZE (default 250 characters): below it trafilatura falls back to
 # whole-page text, which turns short CJK articles (one character ≈ one word) into one noisy line.
 TRAFILATURA_MIN_EXTRACTED_SIZE = 40

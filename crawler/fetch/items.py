@@ -56,6 +56,7 @@ class FetchErrorItem:
     message: str
     http_status: int | None = None
     attempts: int = 1  # requests made for it in this run (retries included)
+    label: str | None = None  # an HTTP error answer's page label (crawler.labels.http_error_label)
 
     __repr__ = _short_repr
 

@@ -148,8 +148,10 @@ class StorePipeline:
         with self.conn:
             unchanged = store_pages(self.conn, source, run_id, pages)
             store_fetch_errors(self.conn, source, run_id, errors)
-        for state, count in unchanged.items():  # committed: count what is stored
+        for (state, label), count in unchanged.items():  # committed: count what is stored
             self.crawler.stats.inc_value(f"newsflow/unchanged_pages/{state}", count)
+            if label is not None:  # a refetched page keeps its label: fetched, so counted
+                self.crawler.stats.inc_value(f"newsflow/labels/{label}", count)
 
     def _write_discoveries(self, discovered: list[DiscoveredUrlsItem]) -> None:
         """Record which channels listed which URLs. Provenance is an audit trail, not data a

@@ -54,6 +54,8 @@ class CrawlResult:
     known_articles_skipped: int = 0  # … stored articles (the others: rejected or still pending)
     unchanged_articles: int = 0  # revisited articles whose bytes had not changed: not re-extracted
     errors_by_class: dict[str, int] = field(default_factory=dict)
+    # pages the crawl labelled: HTTP error answers, unchanged refetched pages (crawler.labels)
+    labels: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,6 +72,7 @@ class CrawlResult:
     @classmethod
     def from_stats(cls, stats: dict[str, Any]) -> CrawlResult:
         prefix = "newsflow/errors/"
+        labels = "newsflow/labels/"
         return cls(
             pages_fetched=int(stats.get("newsflow/pages_fetched", 0)),
             discovery_responses=int(stats.get("newsflow/discovery_responses", 0)),
@@ -82,6 +85,7 @@ class CrawlResult:
             errors_by_class={
                 k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)
             },
+            labels={k[len(labels) :]: int(v) for k, v in stats.items() if k.startswith(labels)},
             stats=stats,
         )
 

@@ -129,7 +129,7 @@ def store_discovery_state(
 
 def store_pages(
     conn: psycopg2.extensions.connection, source: str, run_id: str, pages: Sequence[PageItem]
-) -> Counter[str]:
+) -> Counter[tuple[str, str | None]]:
     """Store fetched pages in ``raw_pages`` (compressed HTML, state pending) and clear their
     fetch errors.
 
@@ -137,7 +137,7 @@ def store_pages(
     upserted. A refetched page (a revisit) whose bytes and declared encoding are those of the page
     already extracted keeps its outcome: only its fetch time, run and status are updated, nothing
     is compressed, rewritten or extracted again. Returns how many pages were kept so, by their
-    state (``article``, ``rejected``)."""
+    state (``article``, ``rejected``) and label."""
     if not pages:
         return Counter()
     by_url = {p.url: p for p in pages}  # one row per URL per statement
@@ -145,12 +145,12 @@ def store_pages(
     with conn.cursor() as cur:
         cur.execute(query("stored_pages"), {"urls": list(by_url)})
         stored = {
-            url: (digest, encoding, state, html_kept)
-            for url, digest, encoding, state, html_kept in cur
+            url: (digest, encoding, state, label, html_kept)
+            for url, digest, encoding, state, label, html_kept in cur
         }
         kept = {
-            url: state
-            for url, (stored_sha256, encoding, state, html_kept) in stored.items()
+            url: (state, label)
+            for url, (stored_sha256, encoding, state, label, html_kept) in stored.items()
             if state in ("article", "rejected")
             and html_kept
             and stored_sha256 == sha256[url]
@@ -236,7 +236,18 @@ def store_fetch_errors(
     by_url = {e.url: e for e in errors}
     rows = [
         without_nul(
-            (e.url, source, run_id, e.http_status, e.error_class, e.message, now, now, e.attempts)
+            (
+                e.url,
+                source,
+                run_id,
+                e.http_status,
+                e.error_class,
+                e.message,
+                now,
+                now,
+                e.attempts,
+                e.label,
+            )
         )
         for e in by_url.values()
     ]

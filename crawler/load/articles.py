@@ -28,6 +28,7 @@ from psycopg2.extras import execute_values
 
 from crawler.db import describe_error, is_connection_error, query, without_nul
 from crawler.fetch.urls import normalize_url, url_too_long
+from crawler.labels import ARTICLE, label_of
 from crawler.load.pool import (
     PAGE_CPU_SECONDS,
     Job,
@@ -64,6 +65,7 @@ class LoadCounts:
     unchanged: int = 0
     duplicates: int = 0  # new or changed articles linked to an earlier near-duplicate
     rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)  # extracted pages per page label
 
     @property
     def rejected(self) -> int:
@@ -76,6 +78,7 @@ class LoadCounts:
         self.unchanged += other.unchanged
         self.duplicates += other.duplicates
         self.rejected_by_reason.update(other.rejected_by_reason)
+        self.labels.update(other.labels)
 
 
 def content_hash(article: Article) -> str:
@@ -83,9 +86,13 @@ def content_hash(article: Article) -> str:
 
     Stored with each article and compared on revisits: its value must not change between versions
     (tests pin it). The fields are read directly, not with ``asdict`` (which deep-copies them, for
-    the same JSON at twice the cost).
+    the same JSON at twice the cost). The label is hashed only when it is not ``article``: the
+    hashes of articles stored before labels existed stay, and a teaser that becomes the whole
+    article (or the reverse) is a change.
     """
     data = {f.name: getattr(article, f.name) for f in fields(article)}
+    if data["label"] == ARTICLE:
+        del data["label"]
     return hashlib.sha256(
         json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
     ).hexdigest()
@@ -255,9 +262,12 @@ def _write(
                         describe_error(exc),
                     )
                     execute_values(
-                        cur, query("mark_pages"), [(result[0], "rejected", "store_error", None)]
+                        cur,
+                        query("mark_pages"),
+                        [(result[0], "rejected", "store_error", None, "store_error")],
                     )
                     written.rejected_by_reason["store_error"] += 1
+                    written.labels["store_error"] += 1
                 cur.execute("RELEASE SAVEPOINT write_page")
         cur.execute("RELEASE SAVEPOINT write_batch")
     counts.add(written)
@@ -278,12 +288,14 @@ def _write_batch(
     """
     counts = LoadCounts()
     now = datetime.now(UTC)
-    marks: list[tuple[str, str, str | None, str | None]] = []
+    marks: list[tuple[str, str, str | None, str | None, str]] = []
     claims: dict[str, list[tuple[str, Article, str, int | None]]] = {}
     for fetched_url, outcome, fingerprint in results:
         if isinstance(outcome, Rejection):
+            label = label_of(outcome)
             counts.rejected_by_reason[outcome.reason] += 1
-            marks.append((fetched_url, "rejected", outcome.reason, None))
+            counts.labels[label] += 1
+            marks.append((fetched_url, "rejected", outcome.reason, None, label))
             continue
         url = normalize_url(outcome.url)
         if url_too_long(url):  # an over-long canonical link: the page's own URL instead
@@ -310,9 +322,13 @@ def _write_batch(
         for fetched_url, outcome, digest, fingerprint in pages:
             if fetched_url != writer and digest != written_hash:
                 counts.rejected_by_reason["canonical_conflict"] += 1
-                marks.append((fetched_url, "rejected", "canonical_conflict", url))
+                counts.labels["canonical_conflict"] += 1
+                marks.append(
+                    (fetched_url, "rejected", "canonical_conflict", url, "canonical_conflict")
+                )
                 continue
-            marks.append((fetched_url, "article", None, url))
+            counts.labels[outcome.label] += 1
+            marks.append((fetched_url, "article", None, url, outcome.label))
             if fetched_url != writer:  # a copy of the article under another URL
                 counts.unchanged += 1
                 continue
@@ -336,6 +352,7 @@ def _write_batch(
                     now,
                     run_id,
                     fingerprint,
+                    outcome.label,
                 )
             )
     if articles:
@@ -345,7 +362,8 @@ def _write_batch(
             list(articles.values()),
             # VALUES in a CTE takes its column types from the literals: cast what may be NULL.
             template="(%s,%s,%s,%s,%s::text[],%s::timestamptz,%s::timestamptz,%s::text,"
-            "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint)",
+            "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint,"
+            "%s)",
             page_size=500,
             fetch=True,
         )

@@ -87,6 +87,7 @@ class Prediction:
     language: str | None = None
     rejected: bool = False
     reason: str = ""
+    label: str = ""  # the page label (crawler.labels), extractors that label pages only
     # The time of the extraction proper, when the extractor reads more than its peers' default
     # call does (trafilatura's metadata) and times itself; None: the whole call is timed.
     seconds: float | None = None
@@ -440,17 +441,19 @@ def format_markdown(rows: Sequence[Row]) -> str:
 def ours(html: bytes, url: str) -> Prediction:
     """newsflow's ``extract``."""
     from crawler.extract import extract
+    from crawler.labels import label_of
     from crawler.models import Rejection
 
     result = extract(html, url)
     if isinstance(result, Rejection):
-        return Prediction(rejected=True, reason=result.reason)
+        return Prediction(rejected=True, reason=result.reason, label=label_of(result))
     return Prediction(
         body=result.body,
         title=result.title,
         authors=result.authors,
         published=result.published_at,
         language=result.language,
+        label=label_of(result),
     )
 
 
@@ -601,11 +604,34 @@ def run_eval(
     all_scores = evaluate_many(cases, loaded)
     for name, scores in all_scores.items():
         rows.extend(summarize(name, scores))
+        notes.extend(label_notes(name, scores))
         if worst:
             notes.extend(_worst_notes(name, scores, worst))
     if checks_server:
         notes.extend(_alarm_notes(checks_server, gold_articles(all_scores.get("newsflow", []))))
     return rows, notes
+
+
+def label_notes(name: str, scores: Sequence[PageScore]) -> list[str]:
+    """The page labels an extractor gave (those that label pages), and each article of the
+    corpus whose label says it is no article (not ``article`` nor ``paywall_teaser``)."""
+    from crawler.labels import STORED
+
+    counts = collections.Counter(s.prediction.label for s in scores if s.prediction.label)
+    if not counts:
+        return []
+    notes = [
+        f"{name}: page labels: "
+        + ", ".join(f"{label} {n}" for label, n in sorted(counts.items(), key=lambda i: -i[1]))
+    ]
+    lost = [s for s in scores if not s.case.rejected and s.prediction.label not in STORED]
+    notes.append(f"{name}: articles labelled as no article: {len(lost)}")
+    notes.extend(
+        f"  {s.case.group}/{s.case.name}: {s.prediction.label}"
+        f"{f' ({s.prediction.reason})' if s.prediction.reason != s.prediction.label else ''}"
+        for s in lost
+    )
+    return notes
 
 
 def gold_articles(scores: Sequence[PageScore]) -> list[GoldArticle]:

@@ -7,7 +7,7 @@
 -- Returns one row per inserted or updated article: inserted = true for new rows.
 WITH incoming (url, source, title, body, authors, published_at, modified_at, language, section,
                tags, image_url, description, site_name, content_hash, fetched_url, fetched_at,
-               run_id, body_simhash) AS (
+               run_id, body_simhash, label) AS (
     VALUES %s
 ),
 superseded AS (
@@ -23,7 +23,7 @@ superseded AS (
 )
 INSERT INTO articles (url, source, title, body, authors, published_at, modified_at, language,
                       section, tags, image_url, description, site_name, content_hash,
-                      fetched_url, fetched_at, run_id, body_simhash)
+                      fetched_url, fetched_at, run_id, body_simhash, label)
 SELECT * FROM incoming
 ON CONFLICT (url) DO UPDATE
 SET source = excluded.source,
@@ -43,6 +43,7 @@ SET source = excluded.source,
     fetched_at = excluded.fetched_at,
     run_id = excluded.run_id,
     body_simhash = excluded.body_simhash,
+    label = excluded.label,
     revision_count = articles.revision_count + 1,
     updated_at = now()
 WHERE articles.content_hash IS DISTINCT FROM excluded.content_hash

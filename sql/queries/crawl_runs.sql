@@ -17,6 +17,9 @@ SET status = %(status)s,
     errors_by_class = %(errors_by_class)s,
     crawl_stats = %(crawl_stats)s,
     message = %(message)s,
+    -- pages the crawl labelled itself: HTTP error answers, and refetched pages whose bytes had
+    -- not changed (their stored label); the load step adds the labels of the pages it extracts
+    labels = %(labels)s,
     -- the load step adds to these; stored articles skipped as known, and revisited ones whose
     -- bytes had not changed, count as unchanged (known rejected pages do not: they are in
     -- crawl_stats, newsflow/known_skipped and newsflow/unchanged_pages/rejected)
@@ -29,7 +32,7 @@ WHERE source = %(source)s AND run_id = %(run_id)s;
 
 -- name: lock_crawl_run
 -- The load step's current counts, locked while it adds its own.
-SELECT articles_new, articles_updated, articles_unchanged, rejected, rejected_by_reason
+SELECT articles_new, articles_updated, articles_unchanged, rejected, rejected_by_reason, labels
 FROM crawl_runs
 WHERE source = %(source)s AND run_id = %(run_id)s
 FOR UPDATE;
@@ -47,13 +50,14 @@ SET status = CASE WHEN status = 'failed' AND finished_at IS NULL THEN 'failed'
     articles_updated = %(articles_updated)s,
     articles_unchanged = %(articles_unchanged)s,
     rejected = %(rejected)s,
-    rejected_by_reason = %(rejected_by_reason)s
+    rejected_by_reason = %(rejected_by_reason)s,
+    labels = %(labels)s
 WHERE source = %(source)s AND run_id = %(run_id)s;
 
 -- name: get_crawl_run
 -- One source's run with all its counts.
 SELECT source, run_id, status, pages_fetched, articles_new, articles_updated, articles_unchanged,
-       rejected, errors, rejected_by_reason, errors_by_class, message
+       rejected, errors, rejected_by_reason, errors_by_class, message, labels
 FROM crawl_runs
 WHERE source = %(source)s AND run_id = %(run_id)s;
 

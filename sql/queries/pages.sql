@@ -16,7 +16,7 @@ WHERE r.url = ANY(%(urls)s::text[])
 
 -- name: upsert_raw_pages
 -- Store fetched pages (compressed HTML); a refetched page whose bytes changed (or whose stored
--- HTML was pruned) is queued for extraction again.
+-- HTML was pruned) is queued for extraction again, its label cleared until then.
 INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status, content_type, encoding,
                        html_compressed, body_sha256, state, reject_reason, processed_at)
 VALUES %s
@@ -31,15 +31,16 @@ SET source = excluded.source,
     body_sha256 = excluded.body_sha256,
     state = excluded.state,
     reject_reason = excluded.reject_reason,
-    processed_at = excluded.processed_at;
+    processed_at = excluded.processed_at,
+    label = NULL;
 
 -- name: stored_pages
 -- Of the given URLs, those already in raw_pages, with the sha256 of their bytes, their declared
--- encoding, their state and whether their HTML is still stored (not pruned). A refetch with the
--- same bytes and encoding as a page already extracted keeps that outcome instead of being
--- extracted again; URLs not listed here are new and are stored with copy_new_pages
--- (crawler.load.store_pages).
-SELECT url, body_sha256, encoding, state, octet_length(html_compressed) > 0 AS html_kept
+-- encoding, their state, their label and whether their HTML is still stored (not pruned). A
+-- refetch with the same bytes and encoding as a page already extracted keeps that outcome (and
+-- label) instead of being extracted again; URLs not listed here are new and are stored with
+-- copy_new_pages (crawler.fetch.store.store_pages).
+SELECT url, body_sha256, encoding, state, label, octet_length(html_compressed) > 0 AS html_kept
 FROM raw_pages
 WHERE url = ANY(%(urls)s);
 
@@ -64,9 +65,10 @@ WHERE r.url = v.url;
 DELETE FROM fetch_errors WHERE url = ANY(%(urls)s);
 
 -- name: upsert_fetch_errors
--- Record failed fetches, counting attempts (requests, retries included) per URL across runs.
+-- Record failed fetches, counting attempts (requests, retries included) per URL across runs; an
+-- HTTP error answer has its page label (bot_block, error_page).
 INSERT INTO fetch_errors (url, source, run_id, http_status, error_class, message, first_try_at,
-                          last_try_at, attempts)
+                          last_try_at, attempts, label)
 VALUES %s
 ON CONFLICT (url) DO UPDATE
 SET run_id = excluded.run_id,
@@ -74,7 +76,8 @@ SET run_id = excluded.run_id,
     error_class = excluded.error_class,
     message = excluded.message,
     attempts = fetch_errors.attempts + excluded.attempts,
-    last_try_at = excluded.last_try_at;
+    last_try_at = excluded.last_try_at,
+    label = excluded.label;
 
 -- name: pending_pages
 -- The next batch of fetched pages of a source waiting for extraction (keyset pagination by URL),
@@ -87,10 +90,12 @@ ORDER BY url
 LIMIT %(limit)s;
 
 -- name: mark_pages
--- Record the outcome of extraction for a batch of pages: (url, state, reject_reason, article_url).
+-- Record the outcome of extraction for a batch of pages:
+-- (url, state, reject_reason, article_url, label).
 UPDATE raw_pages AS r
-SET state = v.state, reject_reason = v.reject_reason, article_url = v.article_url, processed_at = now()
-FROM (VALUES %s) AS v (url, state, reject_reason, article_url)
+SET state = v.state, reject_reason = v.reject_reason, article_url = v.article_url,
+    label = v.label, processed_at = now()
+FROM (VALUES %s) AS v (url, state, reject_reason, article_url, label)
 WHERE r.url = v.url;
 
 -- name: raw_page
@@ -148,7 +153,7 @@ WITH stored AS (
       AND state <> 'pending'
 ), queued AS (
     UPDATE raw_pages AS r
-    SET state = 'pending', reject_reason = NULL, processed_at = NULL
+    SET state = 'pending', reject_reason = NULL, label = NULL, processed_at = NULL
     FROM stored AS s
     WHERE r.url = s.url AND s.has_html
     RETURNING r.url

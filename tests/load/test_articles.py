@@ -338,14 +338,21 @@ def test_refetch_with_the_same_bytes_keeps_its_outcome(db: str) -> None:
     refetched.append(item("https://ex.com/e", pages["https://ex.com/a"]))  # a new URL, a's bytes
     with transaction(db) as conn:
         kept = store_pages(conn, "same", "r2", refetched)
-    assert kept == {"article": 1, "rejected": 1}
-    rows = {url: rest for url, *rest in query_rows(db, "SELECT url, state, run_id FROM raw_pages")}
+    assert kept == {("article", "article"): 1, ("rejected", "too_short"): 1}, "state, label"
+    rows = {
+        url: rest
+        for url, *rest in query_rows(db, "SELECT url, state, run_id, label FROM raw_pages")
+    }
     assert rows == {
-        "https://ex.com/a": ["article", "r2"],
-        "https://ex.com/b": ["rejected", "r2"],
-        "https://ex.com/c": ["pending", "r2"],
-        "https://ex.com/d": ["pending", "r2"],  # its HTML was pruned: stored and extracted again
-        "https://ex.com/e": ["pending", "r2"],
+        "https://ex.com/a": ["article", "r2", "article"],
+        "https://ex.com/b": ["rejected", "r2", "too_short"],
+        "https://ex.com/c": ["pending", "r2", None],  # to be extracted again: no label yet
+        "https://ex.com/d": [
+            "pending",
+            "r2",
+            None,
+        ],  # its HTML was pruned: stored and extracted again
+        "https://ex.com/e": ["pending", "r2", None],
     }
     after = dict(query_rows(db, "SELECT url, fetched_at FROM raw_pages"))
     assert all(after[url] > before[url] for url in pages), "every refetch records its fetch"

@@ -61,10 +61,12 @@ from crawler.fetch.items import (
 from crawler.fetch.middlewares import HTML_TYPES, BlockedAddressError
 from crawler.fetch.network import refusal
 from crawler.fetch.urls import is_http_url, normalize_url, url_too_long
+from crawler.labels import http_error_label
 from crawler.sources import Source
 
 _MAX_SITEMAP_DEPTH = 3  # sitemap index → sitemap → (rare) nested index
 _KNOWN_BATCH = 1_000  # candidate URLs looked up in the database at once
+_CHALLENGE_SCAN_BYTES = 65_536  # of an HTTP error answer, read for a challenge's markers
 # IgnoreRequest messages of Scrapy's middlewares that are failures of the site, by error class.
 _IGNORED_AS_ERRORS = (
     ("max redirections", "redirect_loop"),
@@ -399,8 +401,17 @@ class NewsSpider(scrapy.Spider):
         attempts = int(request.meta.get("retry_times", 0)) + 1
         url = request.meta.get("redirect_urls", [request.url])[0]  # as requested, before redirects
         if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            yield self._error_item(url, f"http_{status}", str(failure.value), status, attempts)
+            response = failure.value.response
+            status = response.status
+            label = http_error_label(
+                status,
+                {str(k).lower(): v for k, v in response.headers.to_unicode_dict().items()},
+                response.body[:_CHALLENGE_SCAN_BYTES].decode("utf-8", "replace"),
+            )
+            self.crawler.stats.inc_value(f"newsflow/labels/{label}")
+            yield self._error_item(
+                url, f"http_{status}", str(failure.value), status, attempts, label
+            )
             return
         if failure.check(BlockedAddressError):
             yield self._error_item(url, "private_address", str(failure.value))
@@ -439,6 +450,7 @@ class NewsSpider(scrapy.Spider):
         message: str,
         status: int | None = None,
         attempts: int = 1,
+        label: str | None = None,
     ) -> FetchErrorItem:
         self.crawler.stats.inc_value(f"newsflow/errors/{error_class}")
         return FetchErrorItem(
@@ -447,6 +459,7 @@ class NewsSpider(scrapy.Spider):
             message=message[:500],
             http_status=status,
             attempts=attempts,
+            label=label,
         )
 
 
