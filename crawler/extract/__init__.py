@@ -7,7 +7,9 @@ read by ``dates``) → article and listing evidence (``evidence``) → our clean
 ``layout``: headline lists found line by line, whatever the markup) → trafilatura on the cleaned
 tree (or a script payload's text, ``payload``, when it finds too little) → line clean-up
 (``lines``: repeated captions, title echo, byline, left-over labels) → language (``language``) →
-checks. Rules and thresholds are data in ``rules``; CJK ranges and tokenizers are in ``text``.
+checks and the page's label (:mod:`crawler.labels`: a short page may be a consent wall, a bot
+challenge or a script shell; an article may be a paywall's teaser). Rules and thresholds are data
+in ``rules``; CJK ranges and tokenizers are in ``text``.
 
 Dates are timezone-aware. A date given without an offset gets the zone the page implies: the
 offset of another date on the same page, else the source's configured ``timezone``, else the zone

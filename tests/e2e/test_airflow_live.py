@@ -260,8 +260,9 @@ def test_instance_files_are_private(live_airflow: Live, scheduled_run: Scheduled
 )
 def test_sources_page_in_chromium(live_airflow: Live, scheduled_run: ScheduledRun) -> None:
     """The plugin's Sources page, served by the API server and rendered by headless Chromium: one
-    row for the demo source, its last run succeeded, today's new articles in its chart, a link to
-    its task instance; and the UI shows the page (an iframe) at its navigation entry."""
+    row for the demo source, its last run succeeded, today's new articles in its chart, the label
+    mix of its fetched pages, a link to its task instance; and the UI shows the page (an iframe)
+    at its navigation entry."""
     assert scheduled_run.state == "success", _summary(scheduled_run)
     base = f"http://127.0.0.1:{live_airflow.port}"
     page = lxml.html.fromstring(dump_dom(f"{base}/newsflow/sources"))
@@ -275,6 +276,12 @@ def test_sources_page_in_chromium(live_airflow: Live, scheduled_run: ScheduledRu
     assert len(bars) == 30
     today_count = int(bars[-1].findtext("{*}title").rsplit(": ", 1)[1])
     assert today_count > 0, "the demo crawl's new articles are today's bar"
+    shown = dict(
+        t.split("\xa0") for t in cells["Labels (last run)"].xpath(".//text()") if "\xa0" in t
+    )
+    # the demo site: articles, a section index, a PDF and a 404 (crawler/demo/site/MANIFEST.json)
+    assert {"article", "listing", "not_html", "error_page"} <= set(shown), shown
+    assert int(shown["article"]) >= today_count, f"each new article is a labelled page: {shown}"
     (link,) = cells["Last run"].xpath(".//a")
     run_ids = {
         r["dag_run_id"]
