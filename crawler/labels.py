@@ -24,8 +24,10 @@ filter it out.
 Walls, blocks and shells are told apart only on pages that have too little text to be an
 article, or whose whole text is a wall's text. Their markers (a CMP's script, a Cloudflare
 script, an application root) are on most real article pages too. The markers are data here and
-are compiled once; matching is case-insensitive. Only :mod:`re` and the models are imported, so
-the crawl child can import this module without loading the extractor.
+are matched case-insensitively, as substrings of at most the first :data:`SCAN_CHARS` of a page
+(walls and challenges are small pages; a hostile one of megabytes costs milliseconds). Only
+:mod:`re` and the models are imported, so the crawl child can import this module without loading
+the extractor.
 """
 
 from __future__ import annotations
@@ -247,20 +249,34 @@ TEASER_TAIL_MAX_CHARS = 100
 _ELLIPSIS_RE = re.compile(r"[^\s.!?。．！？]\s*(?:\.\.\.|…)\s*$")
 
 
-def _markers(items: Iterable[str]) -> re.Pattern[str]:
-    items = tuple(items)
-    if not items:
-        raise ValueError("an empty marker list matches nothing")
-    alternation = "|".join(re.escape(i) for i in sorted(items, key=len, reverse=True))
-    return re.compile(alternation, re.IGNORECASE)
-
-
-_CHALLENGE_RE = _markers(CHALLENGE_MARKERS)
-_CAPTCHA_RE = _markers(CAPTCHA_MARKERS)
-_CONSENT_RE = _markers(CONSENT_PHRASES)
-_CMP_RE = _markers(CMP_MARKERS)
-_APP_SHELL_RE = _markers(APP_SHELL_MARKERS)
+SCAN_CHARS = 1_000_000  # of a page's markup, searched for markers
 _SPACE_RE = re.compile(r"\s+")
+
+
+def _refuse_bad_markers(*groups: tuple[str, ...]) -> None:
+    """Marker lists are written lowercase (a lowercased page is searched for them as they are)
+    and none is empty."""
+    for group in groups:
+        if not group or any(m != m.lower() for m in group):
+            raise ValueError(f"marker lists must be lowercase and not empty: {group[:3]}")
+
+
+_refuse_bad_markers(
+    CHALLENGE_MARKERS, CAPTCHA_MARKERS, CONSENT_PHRASES, CMP_MARKERS, APP_SHELL_MARKERS
+)
+
+
+def _has(lowered: str, markers: Iterable[str]) -> bool:
+    return any(m in lowered for m in markers)
+
+
+def _lowered(html: str) -> str:
+    return html[:SCAN_CHARS].lower()
+
+
+def _text_key(text: str) -> str:
+    """``text`` lowercased, its white space runs made one space: consent phrases match it."""
+    return _SPACE_RE.sub(" ", text[:SCAN_CHARS]).lower()
 
 
 def label_of(outcome: Article | Rejection) -> str:
@@ -273,18 +289,17 @@ def label_of(outcome: Article | Rejection) -> str:
 def http_error_label(status: int, headers: dict[str, str], body: str) -> str:
     """The label of an HTTP error answer: ``bot_block`` for a challenge (a 403, 429 or 503 with a
     challenge's header or markers), else ``error_page``. ``headers`` have lowercase names."""
-    if status in CHALLENGE_STATUSES and (
-        any(headers.get(name, "").lower() == value for name, value in CHALLENGE_HEADERS)
-        or _CHALLENGE_RE.search(body)
-        or _CAPTCHA_RE.search(body)
-    ):
+    if status not in CHALLENGE_STATUSES:
+        return ERROR_PAGE
+    if any(headers.get(name, "").lower() == value for name, value in CHALLENGE_HEADERS):
         return BOT_BLOCK
-    return ERROR_PAGE
+    lowered = _lowered(body)
+    return BOT_BLOCK if _has(lowered, CHALLENGE_MARKERS + CAPTCHA_MARKERS) else ERROR_PAGE
 
 
 def is_challenge(html: str) -> bool:
     """Whether the page carries a bot challenge's own markers (captcha widgets not included)."""
-    return _CHALLENGE_RE.search(html) is not None
+    return _has(_lowered(html), CHALLENGE_MARKERS)
 
 
 def is_consent_text(text: str) -> bool:
@@ -293,7 +308,7 @@ def is_consent_text(text: str) -> bool:
     for line in text.split("\n"):
         size = len(line.strip())
         total += size
-        if size and _CONSENT_RE.search(_SPACE_RE.sub(" ", line)):
+        if size and _has(_text_key(line), CONSENT_PHRASES):
             consent += size
     return total > 0 and consent >= CONSENT_TEXT_SHARE * total
 
@@ -307,14 +322,15 @@ def short_page_label(html: str, visible_text: str, script_chars: int) -> str:
     consent wall, on its text or its platform's wall markup together with a consent phrase.
     Then an application shell. Else the page is too short.
     """
-    if _CHALLENGE_RE.search(html) or _CAPTCHA_RE.search(html):
+    lowered = _lowered(html)
+    if _has(lowered, CHALLENGE_MARKERS + CAPTCHA_MARKERS):
         return BOT_BLOCK
-    if _CONSENT_RE.search(_SPACE_RE.sub(" ", visible_text)) and (
-        _CMP_RE.search(html) or is_consent_text(visible_text)
+    if _has(_text_key(visible_text), CONSENT_PHRASES) and (
+        _has(lowered, CMP_MARKERS) or is_consent_text(visible_text)
     ):
         return CONSENT_WALL
-    visible = len(_SPACE_RE.sub("", visible_text))
-    if _APP_SHELL_RE.search(html) or script_chars >= SHELL_SCRIPT_RATIO * max(visible, 1):
+    visible = len(_SPACE_RE.sub("", visible_text[:SCAN_CHARS]))
+    if _has(lowered, APP_SHELL_MARKERS) or script_chars >= SHELL_SCRIPT_RATIO * max(visible, 1):
         return JS_SHELL
     return TOO_SHORT
 
