@@ -133,6 +133,8 @@ def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
             notes.append(
                 f"  {name}: rejected {cells['rejected_by_reason']} errors {cells['errors_by_class']}"
             )
+        if cells.get("labels"):
+            notes.append(f"  {name}: page labels {cells['labels']}")
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     for r in rows:
         cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(widths))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -126,6 +127,13 @@ def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
     stored, rejected, missing = (_manifest_count(o) for o in ("stored", "rejected", "not_found"))
     fetched = stored + rejected
     assert row.split()[:7] == ["demo-daily", *map(str, (fetched, stored, 0, 0, rejected, missing))]
+    (labels,) = [
+        ast.literal_eval(line.split(" page labels ", 1)[1])
+        for line in first.stdout.splitlines()
+        if line.startswith("  demo-daily: page labels ")
+    ]
+    # every fetched page once: the articles, the rejected pages by reason, the 404 answer
+    assert labels == {"article": stored, "listing": 1, "not_html": 1, "error_page": missing}
     assert "[demo-daily] done" in first.stderr  # plain progress lines when not on a terminal
     second = _newsflow("demo", "--port", port, env=env)
     assert second.returncode == 0, second.stderr
