@@ -33,7 +33,7 @@ the extractor.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from crawler.models import Article, Rejection
 
@@ -286,7 +286,7 @@ def label_of(outcome: Article | Rejection) -> str:
     return _REASON_LABELS.get(outcome.reason, outcome.reason)
 
 
-def http_error_label(status: int, headers: dict[str, str], body: str) -> str:
+def http_error_label(status: int, headers: Mapping[str, str], body: str) -> str:
     """The label of an HTTP error answer: ``bot_block`` for a challenge (a 403, 429 or 503 with a
     challenge's header or markers), else ``error_page``. ``headers`` have lowercase names."""
     if status not in CHALLENGE_STATUSES:
