@@ -221,12 +221,19 @@ def _prompt_passwords(config: Config) -> Config:
 
 def cmd_extract(args: argparse.Namespace, config: Config) -> int:
     from crawler.extract import extract
+    from crawler.load.templates import learn_site_templates, site_key
     from crawler.models import Rejection
 
+    pages = []
     for name in args.files:
         html = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
         url = args.url or (Path(name).resolve().as_uri() if name != "-" else "about:blank")
-        result = extract(html, url)
+        pages.append((site_key(url), html, url))
+    # Files given together are pages of one site (a local file's URL names none): what they
+    # repeat is template, as the load step learns it from a source's pages.
+    templates = learn_site_templates(pages)
+    for name, (site, html, url) in zip(args.files, pages, strict=True):
+        result = extract(html, url, template=templates.get(site, frozenset()))
         if isinstance(result, Rejection):
             record: dict[str, object] = {
                 "file": name,
@@ -349,7 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     rx.set_defaults(func=cmd_reextract)
 
     ex = sub.add_parser(
-        "extract", help="extract articles from HTML files; one JSON object per line"
+        "extract",
+        help="extract articles from HTML files; one JSON object per line (what the pages of "
+        "one site repeat is left out as template, as when they are loaded)",
     )
     ex.add_argument("files", nargs="+", metavar="FILE", help="HTML file, or - for stdin")
     ex.add_argument("--url", help="the page's URL (for canonical URL and relative links)")

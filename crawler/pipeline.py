@@ -240,6 +240,7 @@ def load_step(
     follow: threading.Event | None = None,
     on_wait: OnWait | None = None,
     cpu_lock: threading.Lock | None = None,
+    learn_templates: bool = True,
 ) -> RunCounts:
     """Extract the source's pending pages, upsert articles, and record the counts.
 
@@ -247,7 +248,8 @@ def load_step(
     (see :func:`crawl_and_load_step`). Holds the source's load lock meanwhile, so no other load
     extracts the same pages; ``on_wait`` hears of a wait for it. ``cpu_lock``, taken after the
     load lock (a source waiting for another run must not keep this run's other sources from
-    extracting), serialises extraction between the sources of one process.
+    extracting), serialises extraction between the sources of one process. ``learn_templates``: whether
+    the pages count in the source's template statistics (not when they were counted before).
     """
     try:
         with (
@@ -260,7 +262,14 @@ def load_step(
             cpu_lock if cpu_lock is not None else contextlib.nullcontext(),
             transaction(database_url) as conn,
         ):
-            counts = load_pending(conn, source, run_id, workers=workers, follow=follow)
+            counts = load_pending(
+                conn,
+                source,
+                run_id,
+                workers=workers,
+                follow=follow,
+                learn_templates=learn_templates,
+            )
         _record(database_url, lambda cur: _finish_load(cur, source, run_id, counts))
         run = get_run_counts(database_url, source.name, run_id)
     except Exception as exc:

@@ -4,7 +4,10 @@ After a change to :mod:`crawler.extract` or :mod:`crawler.extract.rules`, ``news
 ``news_reextract`` DAG) queues a source's stored pages (optionally only those fetched since a
 date) as pending and runs :func:`crawler.pipeline.load_step` on them: changed articles get a
 revision, unchanged ones write nothing, exactly as when a revisit finds an edit. Each source's
-pass is a ``crawl_runs`` row with run id ``reextract__…``.
+pass is a ``crawl_runs`` row with run id ``reextract__…``. Pages lose the lines that the
+source's template statistics name (:mod:`crawler.load.templates`); they are not counted in them
+again, unless the source has none yet (pages loaded before the statistics existed): then this
+pass counts them, and the pages it reads after its first writes already use them.
 
 Pages whose stored HTML ``news_maintenance`` pruned (older than ``NEWSFLOW_RAW_HTML_RETENTION_DAYS``,
 see :mod:`crawler.maintenance`) cannot be re-extracted: they are skipped and stay as they are
@@ -81,7 +84,14 @@ def reextract(
             queued,
             pruned,
         )
-        counts = load_step(source, database_url=database_url, run_id=run_id, workers=workers)
+        # The pages were counted in the template statistics when they were loaded.
+        counts = load_step(
+            source,
+            database_url=database_url,
+            run_id=run_id,
+            workers=workers,
+            learn_templates=False,
+        )
         rechecked = {
             checked_run: [r.name for r in failed]
             for checked_run, failed in recheck_repaired(

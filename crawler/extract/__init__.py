@@ -4,7 +4,8 @@ Path of the data, one module per step: bytes → text (``encoding``) → lxml tr
 (``metadata``: JSON-LD, then OpenGraph/<meta>, then <time>, then the URL, then htmldate; dates
 read by ``dates``) → article and listing evidence (``evidence``) → our cleaning of the tree
 (``preclean``: the main text protected, related/ranking/TOC/share and link-dense blocks dropped;
-``layout``: headline lists found line by line, whatever the markup) → trafilatura on the cleaned
+``layout``: headline lists found line by line, whatever the markup, and the lines the source's
+pages repeat, ``template``) → trafilatura on the cleaned
 tree (or a script payload's text, ``payload``, when it finds too little) → line clean-up
 (``lines``: repeated captions, title echo, byline, left-over labels) → language (``language``) →
 checks and the page's label (:mod:`crawler.labels`: a short page may be a consent wall, a bot
@@ -69,8 +70,14 @@ def extract(
     captions: str = "once",
     default_timezone: str | None = None,
     article_url_pattern: str | None = None,
+    template: frozenset[int] = frozenset(),
+    page_lines: set[int] | None = None,
 ) -> Article | Rejection:
     """Extract the article in ``html`` fetched from ``url``, or say why the page is not one.
+
+    ``template``: the hashes of the lines that the source's pages repeat (its template
+    statistics, ``template``), removed as boilerplate. ``page_lines``, when given, receives the
+    hashes of this page's lines, for those statistics.
 
     ``article_url_pattern`` (the source's) matching ``url`` is evidence that the page is an
     article (``evidence``): a short text beside long headline lists is then kept as a brief.
@@ -94,6 +101,8 @@ def extract(
             captions == "drop",
             default_timezone,
             article_url_pattern,
+            template,
+            page_lines,
         )
     except Exception as err:  # see docstring: every failure on page input is a rejection
         LOGGER.warning("extract failed url=%s: %r", url, err, exc_info=True)
@@ -115,6 +124,8 @@ def _extract(
     drop_captions: bool = False,
     default_timezone: str | None = None,
     article_url_pattern: str | None = None,
+    template: frozenset[int] = frozenset(),
+    page_lines: set[int] | None = None,
 ) -> Article | Rejection:
     if not data or not data.strip():
         return Rejection("empty")
@@ -151,7 +162,7 @@ def _extract(
     lead = find_lead(stats, meta.description(), meta.title())  # before cleaning drops it
     unwrap_layout_tables(root, stats)
     preclean(root, stats, protect_main_text(root, stats))
-    listed = drop_headline_lists(root, url)
+    listed = drop_headline_lists(root, url, template, page_lines)
     caption_keys: frozenset[str] = frozenset()
     if drop_captions:
         caption_keys = drop_caption_elements(root)

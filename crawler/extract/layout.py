@@ -11,7 +11,9 @@ A *link line* is mostly link text; a *decoration line* holds nothing but decorat
   a decoration line, or a short line between two link lines (a teaser's time or counter);
 - a single line made of many links (inline rows laid out by CSS);
 - a list heading line ("最新ニュース", "Most read", ``rules.LIST_HEADING_RE``) and the short lines
-  after it, linked or not, up to the first line of running text.
+  after it, linked or not, up to the first line of running text;
+- given the source's template statistics, a line that recurs on most of its pages
+  (:mod:`crawler.extract.template`).
 
 Such lines are removed from the tree before trafilatura reads it: their text, and every element
 whose text lies wholly inside them. What they held is returned (the headline items are listing
@@ -29,6 +31,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract import rules
+from crawler.extract.template import template_line_numbers
+from crawler.extract.text import NOT_LETTERS_RE
 
 # Not laid out: code, and hidden or widget text. An element holding such text that another reader
 # may use (a <template>, an <svg> label) is never removed whole: its text counts as kept.
@@ -160,13 +164,12 @@ def _is_link(a: HtmlElement) -> bool:
 def _core_chars(text: str) -> int:
     """Characters of ``text`` that are neither decoration nor space: its letters, less month
     names and words like "ago" (looked for only when few letters are left, where they matter)."""
-    letters = len(_NOT_LETTER_RE.sub("", text))
+    letters = len(NOT_LETTERS_RE.sub("", text))
     if letters > _WORDY_DECORATION_CHARS:
         return letters
     return len(_NOT_CORE_RE.sub("", text))
 
 
-_NOT_LETTER_RE = re.compile(r"[\W\d_]+")
 _NOT_CORE_RE = re.compile(rf"{rules.DECORATION_RE.pattern}|\s+", rules.DECORATION_RE.flags)
 # Longest decoration written in letters ("vor 12 Stunden", "September"): beyond this many
 # letters, decoration cannot make a line empty or short.
@@ -295,9 +298,16 @@ def _heading_run_end(kinds: list[_Kind], start: int) -> int:
     return i if items >= rules.LIST_MIN_ITEMS else start
 
 
-def drop_headline_lists(root: HtmlElement, url: str = "") -> list[str]:
-    """Remove every boilerplate run of lines from the tree (see the module docstring); return
-    the link lines removed (headline items, for the listing decision)."""
+def drop_headline_lists(
+    root: HtmlElement,
+    url: str = "",
+    template: frozenset[int] = frozenset(),
+    page_lines: set[int] | None = None,
+) -> list[str]:
+    """Remove every boilerplate run of lines from the tree (see the module docstring), and the
+    lines that are in the source's ``template`` (``crawler.extract.template``); return the link
+    lines of the runs (headline items, for the listing decision). The hashes of the page's
+    lines are added to ``page_lines``, when given."""
     layout = lay_out(root, url)
     doomed_lines: set[int] = set()
     headlines: list[str] = []
@@ -306,6 +316,9 @@ def drop_headline_lists(root: HtmlElement, url: str = "") -> list[str]:
         for line in layout.lines[start:end]:
             if line.link_chars and _core_chars(line.text) >= rules.MIN_HEADLINE_KEY_CHARS:
                 headlines.append(line.text)
+    if template or page_lines is not None:
+        texts = [line.text for line in layout.lines]
+        doomed_lines.update(template_line_numbers(texts, template, page_lines))
     if not doomed_lines:
         return headlines
     for line_no, el, is_tail in layout.pieces:

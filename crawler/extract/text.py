@@ -18,6 +18,7 @@ HAN_RE = re.compile(f"[{HAN}]")
 KANA_RE = re.compile(f"[{KANA}]")
 HANGUL_RE = re.compile(f"[{HANGUL}]")
 LETTER_RE = re.compile(r"[^\W\d_]")
+NOT_LETTERS_RE = re.compile(r"[\W\d_]+")  # what is not a letter: spaces, digits, punctuation
 
 # One unit per CJK character (Han, kana, hangul), one per run of other word characters: body
 # length (rules.MIN_BODY_UNITS) and the eval's bag of tokens.

@@ -39,6 +39,12 @@ from crawler.load.pool import (
     start_fork_server,
     start_pool,
 )
+from crawler.load.templates import (
+    TemplateStats,
+    prune_template_stats,
+    read_template_stats,
+    store_template_stats,
+)
 from crawler.models import Article, Rejection
 from crawler.sources import Source
 
@@ -104,8 +110,10 @@ def _fetch_pending(
     after: str,
     claimed: set[str],
     limit: int,
+    template: frozenset[int],
 ) -> list[Job]:
-    """Pending pages of ``source`` after URL ``after`` and not already ``claimed`` by this load."""
+    """Pending pages of ``source`` after URL ``after`` and not already ``claimed`` by this load,
+    to be extracted with the source's ``template`` lines."""
     with conn.cursor() as cur:
         cur.execute(
             query("pending_pages"),
@@ -122,6 +130,7 @@ def _fetch_pending(
             source.allowed_domains,
             source.timezone,
             source.article_url_pattern,
+            template,
         )
         for url, html, enc, reason in rows
     ]
@@ -135,8 +144,14 @@ def load_pending(
     workers: int = 1,
     follow: threading.Event | None = None,
     cpu_seconds: float = PAGE_CPU_SECONDS,
+    learn_templates: bool = True,
 ) -> LoadCounts:
     """Extract every pending page of ``source`` and upsert the articles; commits per batch.
+
+    The source's template statistics (:mod:`crawler.load.templates`) are read once, and its
+    template lines removed from the pages. With ``learn_templates`` (or while the source has no
+    statistics yet), each write also counts its pages' lines in them, and the pages read next
+    are extracted with what was learnt; a re-extraction of pages already counted passes False.
 
     A page that takes more than ``cpu_seconds`` of CPU is rejected as "timeout", and the rest
     goes on. The limit is a timer signal, which only the main thread can take: called from
@@ -161,6 +176,9 @@ def load_pending(
     drained = False  # the last look found nothing new
     final = False  # a look was made after the crawl had ended: no page can come after it
     in_process_ok = can_limit_cpu()  # else pages go to a pool, where the CPU limit works
+    stats = read_template_stats(conn, source.name)
+    learn = learn_templates or not stats.pages
+    template = stats.template()
     if follow is not None and workers > 1:
         start_fork_server()  # the extractor imports while the crawl starts up
     try:
@@ -170,10 +188,11 @@ def load_pending(
                 (finished and not final) or time.monotonic() >= next_look
             ):
                 final = finished
-                jobs = _fetch_pending(conn, source, after, claimed, BATCH_SIZE - len(queue))
+                room = BATCH_SIZE - len(queue)
+                jobs = _fetch_pending(conn, source, after, claimed, room, template)
                 if not jobs and after:  # the crawl may have stored pages before `after` since
                     after = ""
-                    jobs = _fetch_pending(conn, source, after, claimed, BATCH_SIZE - len(queue))
+                    jobs = _fetch_pending(conn, source, after, claimed, room, template)
                 drained = not jobs
                 # while the crawl runs, look again soon if pages came, else after a pause
                 next_look = time.monotonic() + (_FOLLOW_POLL if drained else 0.0)
@@ -207,16 +226,36 @@ def load_pending(
             draining = final and drained and not queue
             if len(done) >= WRITE_SIZE or (done and (idle or draining)):
                 _write(conn, source.name, run_id, done, counts)
+                if learn and _learn_templates(conn, source.name, stats, done):
+                    template = stats.template()  # the next pages read use what was learnt
                 conn.commit()
-                claimed.difference_update(url for url, _, _ in done)
+                claimed.difference_update(url for url, *_ in done)
                 done.clear()
             if idle and drained:
                 if final:
+                    if learn and stats.pages:
+                        with conn.cursor() as cur:
+                            prune_template_stats(cur, source.name, stats, datetime.now(UTC))
+                        conn.commit()
                     return counts
                 follow.wait(max(0.0, next_look - time.monotonic()))  # type: ignore[union-attr]
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _learn_templates(
+    conn: psycopg2.extensions.connection, source: str, stats: TemplateStats, results: list[Result]
+) -> bool:
+    """Count the lines of the pages of ``results`` in ``stats`` and store what changed (one
+    statement); whether any page was counted."""
+    pages = stats.pages
+    changed = stats.count(lines for *_, lines in results)
+    if stats.pages == pages:
+        return False
+    with conn.cursor() as cur:
+        store_template_stats(cur, source, stats, changed, datetime.now(UTC))
+    return True
 
 
 def _write(
@@ -290,7 +329,7 @@ def _write_batch(
     now = datetime.now(UTC)
     marks: list[tuple[str, str, str | None, str | None, str]] = []
     claims: dict[str, list[tuple[str, Article, str, int | None]]] = {}
-    for fetched_url, outcome, fingerprint in results:
+    for fetched_url, outcome, fingerprint, _ in results:
         if isinstance(outcome, Rejection):
             label = label_of(outcome)
             counts.rejected_by_reason[outcome.reason] += 1

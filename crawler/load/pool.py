@@ -26,9 +26,12 @@ from crawler.models import Article, Rejection
 LOGGER = logging.getLogger(__name__)
 
 # url, compressed HTML, declared encoding, preset rejection, language, domains, time zone,
-# article URL pattern
-Job = tuple[str, bytes, str | None, str | None, str, tuple[str, ...], str | None, str | None]
-Result = tuple[str, Article | Rejection, int | None]
+# article URL pattern, the source's template lines (crawler.extract.template)
+Job = tuple[
+    str, bytes, str | None, str | None, str, tuple[str, ...], str | None, str | None, frozenset[int]
+]
+# url, outcome, body fingerprint, the hashes of the page's lines (for the template statistics)
+Result = tuple[str, Article | Rejection, int | None, frozenset[int]]
 
 # Imported once by the fork server (trafilatura, lxml: ~1 s), inherited by every worker.
 _PRELOAD = ("crawler.load.pool", "crawler.extract", "crawler.load.simhash")
@@ -82,26 +85,27 @@ def cpu_budget(seconds: float) -> Iterator[None]:
 def extract_page(job: Job, cpu_seconds: float = PAGE_CPU_SECONDS) -> Result:
     """Decompress and extract one page, fingerprint its body; reject it as "timeout" once it
     has taken ``cpu_seconds`` of CPU. Call from the main thread (:func:`can_limit_cpu`)."""
-    url, _, _, preset_reason, _, _, _, _ = job
+    url, _, _, preset_reason, *_ = job
     if preset_reason:
-        return url, Rejection(preset_reason), None
+        return url, Rejection(preset_reason), None, frozenset()
     try:
         with cpu_budget(cpu_seconds):
             return _extract_page(job)
     except PageTimeout:
         LOGGER.warning("extraction of %s stopped after %g s of CPU", url, cpu_seconds)
-        return url, Rejection("timeout", f"over {cpu_seconds:g} s of CPU"), None
+        return url, Rejection("timeout", f"over {cpu_seconds:g} s of CPU"), None, frozenset()
 
 
 def _extract_page(job: Job) -> Result:
     from crawler.extract import extract
     from crawler.load.simhash import simhash
 
-    url, stored, encoding, _, language, domains, zone, pattern = job
+    url, stored, encoding, _, language, domains, zone, pattern, template = job
     try:
         html = decompress_html(stored)
     except CorruptPage as exc:
-        return url, Rejection("corrupt_raw_page", str(exc)), None
+        return url, Rejection("corrupt_raw_page", str(exc)), None, frozenset()
+    page_lines: set[int] = set()
     outcome = extract(
         html,
         url,
@@ -110,8 +114,11 @@ def _extract_page(job: Job) -> Result:
         allowed_domains=domains,
         default_timezone=zone,
         article_url_pattern=pattern,
+        template=template,
+        page_lines=page_lines,
     )
-    return url, outcome, (simhash(outcome.body) if isinstance(outcome, Article) else None)
+    fingerprint = simhash(outcome.body) if isinstance(outcome, Article) else None
+    return url, outcome, fingerprint, frozenset(page_lines)
 
 
 def extract_chunk(jobs: list[Job], cpu_seconds: float = PAGE_CPU_SECONDS) -> list[Result]:

@@ -22,6 +22,10 @@ one token each here). Scores are per page, then averaged per group and over all 
 Metadata rates count only pages labelled with that field; "date" compares the day in the gold
 time's own zone. A rejected article scores 0.
 
+newsflow extracts each page with the template lines of its site (``crawler.load.templates``),
+learnt first from the corpus's pages of that site when it has enough of them: pages are grouped
+by host name (an archived copy by the archived page's), and a page without one is alone.
+
 Peers for ``--compare`` (optional, ``uv sync --group compare``): trafilatura's defaults,
 newspaper4k, readability-lxml, news-please. Peers that take text instead of bytes get the page
 decoded by our ``decode_html`` (their best case); an exception or empty text counts as rejected.
@@ -438,13 +442,13 @@ def format_markdown(rows: Sequence[Row]) -> str:
 # --- Extractors ------------------------------------------------------------------------------------
 
 
-def ours(html: bytes, url: str) -> Prediction:
-    """newsflow's ``extract``."""
+def ours(html: bytes, url: str, template: frozenset[int] = frozenset()) -> Prediction:
+    """newsflow's ``extract`` (with the ``template`` lines of the page's site)."""
     from crawler.extract import extract
     from crawler.labels import label_of
     from crawler.models import Rejection
 
-    result = extract(html, url)
+    result = extract(html, url, template=template)
     if isinstance(result, Rejection):
         return Prediction(rejected=True, reason=result.reason, label=label_of(result))
     return Prediction(
@@ -579,6 +583,36 @@ def load_extractor(name: str) -> Extractor:
     return _PEER_FACTORIES[name]()
 
 
+def with_site_templates(cases: Sequence[Case]) -> tuple[Extractor, list[str]]:
+    """newsflow's extractor with the template lines of each page's site, learnt from the
+    corpus's pages of that site as the load step learns a source's (``crawler.load.templates``;
+    untimed, as the load learns them while it extracts); and a note on what was learnt."""
+    from crawler.load.templates import MIN_PAGES, learn_site_templates, site_key
+
+    sites: dict[str, list[Case]] = collections.defaultdict(list)
+    for case in cases:
+        site = site_key(case.url)
+        if site:  # a page without a host is a site of its own: nothing to learn
+            sites[site].append(case)
+    grouped = [
+        (site, c) for site, members in sites.items() if len(members) >= MIN_PAGES for c in members
+    ]
+    templates = learn_site_templates(
+        [(site, c.html_path.read_bytes(), c.url) for site, c in grouped]
+    )
+    by_url = {c.url: templates[site] for site, c in grouped if site in templates}
+    note = (
+        f"newsflow: {sum(len(m) >= MIN_PAGES for m in sites.values())} site(s) with at least "
+        f"{MIN_PAGES} pages ({len(grouped)} pages); template lines learnt for {len(templates)} "
+        f"({sum(map(len, templates.values()))} lines, used on {len(by_url)} pages)"
+    )
+
+    def run(html: bytes, url: str) -> Prediction:
+        return ours(html, url, by_url.get(url, frozenset()))
+
+    return run, [note]
+
+
 def run_eval(
     root: Path,
     extractors: Sequence[str] = ("newsflow",),
@@ -600,6 +634,9 @@ def run_eval(
             loaded[name] = load_extractor(name)
         except ImportError as err:
             notes.append(f"{name}: not installed ({err.name}); run `uv sync --group compare`")
+    if "newsflow" in loaded:
+        loaded["newsflow"], learnt = with_site_templates(cases)
+        notes.extend(learnt)
     rows: list[Row] = []
     all_scores = evaluate_many(cases, loaded)
     for name, scores in all_scores.items():

@@ -54,7 +54,7 @@ SLOW_PAGE = _article("the long budget", paragraphs=30_000)  # 3 MB: ~4 s of CPU 
 
 
 def _job(url: str, html: bytes) -> Any:
-    return (url, compress_html(html), "utf-8", None, "en", ("ex.com",), None, None)
+    return (url, compress_html(html), "utf-8", None, "en", ("ex.com",), None, None, frozenset())
 
 
 def test_a_real_pool_rejects_the_slow_page_and_its_worker_goes_on() -> None:
