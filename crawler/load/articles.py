@@ -39,12 +39,7 @@ from crawler.load.pool import (
     start_fork_server,
     start_pool,
 )
-from crawler.load.templates import (
-    TemplateStats,
-    prune_template_stats,
-    read_template_stats,
-    store_template_stats,
-)
+from crawler.load.templates import SourceTemplates
 from crawler.models import Article, Rejection
 from crawler.sources import Source
 
@@ -150,8 +145,8 @@ def load_pending(
 
     The source's template statistics (:mod:`crawler.load.templates`) are read once, and its
     template lines removed from the pages. With ``learn_templates`` (or while the source has no
-    statistics yet), each write also counts its pages' lines in them, and the pages read next
-    are extracted with what was learnt; a re-extraction of pages already counted passes False.
+    statistics yet) the pages written are counted in them, and the pages read later are
+    extracted with what was learnt; a re-extraction of pages already counted passes False.
 
     A page that takes more than ``cpu_seconds`` of CPU is rejected as "timeout", and the rest
     goes on. The limit is a timer signal, which only the main thread can take: called from
@@ -176,9 +171,7 @@ def load_pending(
     drained = False  # the last look found nothing new
     final = False  # a look was made after the crawl had ended: no page can come after it
     in_process_ok = can_limit_cpu()  # else pages go to a pool, where the CPU limit works
-    stats = read_template_stats(conn, source.name)
-    learn = learn_templates or not stats.pages
-    template = stats.template()
+    templates = SourceTemplates(conn, source.name, learn=learn_templates)
     if follow is not None and workers > 1:
         start_fork_server()  # the extractor imports while the crawl starts up
     try:
@@ -189,10 +182,10 @@ def load_pending(
             ):
                 final = finished
                 room = BATCH_SIZE - len(queue)
-                jobs = _fetch_pending(conn, source, after, claimed, room, template)
+                jobs = _fetch_pending(conn, source, after, claimed, room, templates.template)
                 if not jobs and after:  # the crawl may have stored pages before `after` since
                     after = ""
-                    jobs = _fetch_pending(conn, source, after, claimed, room, template)
+                    jobs = _fetch_pending(conn, source, after, claimed, room, templates.template)
                 drained = not jobs
                 # while the crawl runs, look again soon if pages came, else after a pause
                 next_look = time.monotonic() + (_FOLLOW_POLL if drained else 0.0)
@@ -226,36 +219,21 @@ def load_pending(
             draining = final and drained and not queue
             if len(done) >= WRITE_SIZE or (done and (idle or draining)):
                 _write(conn, source.name, run_id, done, counts)
-                if learn and _learn_templates(conn, source.name, stats, done):
-                    template = stats.template()  # the next pages read use what was learnt
+                with conn.cursor() as cur:
+                    templates.count(cur, (lines for *_, lines in done))
                 conn.commit()
                 claimed.difference_update(url for url, *_ in done)
                 done.clear()
             if idle and drained:
                 if final:
-                    if learn and stats.pages:
-                        with conn.cursor() as cur:
-                            prune_template_stats(cur, source.name, stats, datetime.now(UTC))
-                        conn.commit()
+                    with conn.cursor() as cur:
+                        templates.finish(cur)
+                    conn.commit()
                     return counts
                 follow.wait(max(0.0, next_look - time.monotonic()))  # type: ignore[union-attr]
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-
-
-def _learn_templates(
-    conn: psycopg2.extensions.connection, source: str, stats: TemplateStats, results: list[Result]
-) -> bool:
-    """Count the lines of the pages of ``results`` in ``stats`` and store what changed (one
-    statement); whether any page was counted."""
-    pages = stats.pages
-    changed = stats.count(lines for *_, lines in results)
-    if stats.pages == pages:
-        return False
-    with conn.cursor() as cur:
-        store_template_stats(cur, source, stats, changed, datetime.now(UTC))
-    return True
 
 
 def _write(

@@ -9,10 +9,10 @@ headlines while the list shows them. A line that an article quotes, or that two 
 story share, is on a few pages of the source, far from that share: it stays. A source's first
 pages have no statistics: the single-page rules alone apply until it has :data:`MIN_PAGES`.
 
-The load step reads a source's statistics once per run (:func:`read_template_stats`: two
-queries), extracts with its template lines and counts the pages' lines in memory, and stores the
-changed rows in the transaction of each write (:func:`store_template_stats`: one statement per
-write, never one per page); at the end of a run it prunes them (:func:`prune_template_stats`).
+The load step (:class:`SourceTemplates`) reads a source's statistics once per run (two queries),
+extracts with its template lines and counts the pages' lines in memory. It stores the changed
+rows in the transaction of a write, one statement for every :data:`STORE_EVERY_PAGES` pages
+counted, never one per page, and prunes them at the end of the run.
 ``newsflow extract`` and ``newsflow eval`` learn them in memory from the pages at hand, per site
 (:func:`learn_site_templates`), with the same counting and the same rule.
 
@@ -22,15 +22,18 @@ without importing the extractor (its workers do).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from urllib.parse import urlsplit
 
 import psycopg2.extensions
 
 from crawler.db import query
+
+LOGGER = logging.getLogger(__name__)
 
 # A line is template when it is on at least MIN_PAGES of a source's pages and on at least
 # MIN_SHARE of the source's pages counted since it first appeared. Two articles on one story
@@ -41,6 +44,10 @@ MIN_SHARE = 0.5
 # Lines seen on one page only are remembered, in memory, up to this many (the oldest are
 # forgotten first): the next page showing one makes it a line of the statistics.
 MAX_SINGLES = 200_000
+# The load stores the counts once this many pages were counted since it last did (and at the end
+# of a run). While a crawl trickles pages in, a write holds a page or two, and the hundreds of
+# known lines of each page would be written again at every one.
+STORE_EVERY_PAGES = 100
 # Stored: at most this many lines per source (a template has a few hundred; the rest are
 # headlines of the day, which come and go).
 MAX_LINES = 5000
@@ -99,6 +106,50 @@ class TemplateStats:
 
 
 # --- In PostgreSQL (the load step) -------------------------------------------------------------
+
+
+class SourceTemplates:
+    """One source's template statistics during one load: read once, counted in memory, stored
+    with the load's writes. ``template`` is the set to extract the next pages with.
+
+    With ``learn`` False (a re-extraction of pages counted before) the pages are not counted,
+    unless the source has no statistics yet."""
+
+    def __init__(self, conn: psycopg2.extensions.connection, source: str, *, learn: bool) -> None:
+        self.source = source
+        self.stats = read_template_stats(conn, source)
+        self.learn = learn or not self.stats.pages
+        self.template = self.stats.template()
+        self._changed: set[int] = set()
+        self._stored_pages = self.stats.pages
+
+    def count(self, cur: psycopg2.extensions.cursor, pages: Iterable[Iterable[int]]) -> None:
+        """Count one write's ``pages`` (their line hashes); in the write's transaction (``cur``),
+        store the counts once :data:`STORE_EVERY_PAGES` pages were counted since the last time."""
+        if not self.learn:
+            return
+        self._changed |= self.stats.count(pages)
+        if self.stats.pages - self._stored_pages >= STORE_EVERY_PAGES:
+            self._store(cur)
+
+    def finish(self, cur: psycopg2.extensions.cursor) -> None:
+        """At the end of the load: store what is left to store, prune, and log the figures."""
+        if self.learn and self.stats.pages:
+            if self.stats.pages != self._stored_pages:
+                self._store(cur)
+            prune_template_stats(cur, self.source, self.stats, datetime.now(UTC))
+        LOGGER.info(
+            "source=%s template: %d page(s) counted, %d template line(s)",
+            self.source,
+            self.stats.pages,
+            len(self.template),
+        )
+
+    def _store(self, cur: psycopg2.extensions.cursor) -> None:
+        store_template_stats(cur, self.source, self.stats, self._changed, datetime.now(UTC))
+        self._changed.clear()
+        self._stored_pages = self.stats.pages
+        self.template = self.stats.template()  # the pages read next use what was learnt
 
 
 def read_template_stats(conn: psycopg2.extensions.connection, source: str) -> TemplateStats:

@@ -21,6 +21,7 @@ from crawler.extract.template import line_hash
 from crawler.load import templates
 from crawler.load.templates import (
     MIN_PAGES,
+    SourceTemplates,
     TemplateStats,
     prune_template_stats,
     read_template_stats,
@@ -202,6 +203,37 @@ def test_stored_statistics_stay_bounded(db: str, monkeypatch: pytest.MonkeyPatch
     assert kept.pages == 400
     assert sorted(kept.lines) == [1, 2, 3], kept.lines
     assert kept.template() == frozenset({1, 2, 3})
+
+
+def test_counts_are_stored_with_every_few_writes_and_at_the_end(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes of one page each (a load following a crawl) store the counts once every
+    STORE_EVERY_PAGES pages, in the write's transaction, and the rest at the end; the pages
+    read after a store are extracted with what it learnt."""
+    from crawler.fetch.store import sync_sources
+    from crawler.sources import Source
+
+    monkeypatch.setattr(templates, "STORE_EVERY_PAGES", 3)
+    source = Source(name="trickle", language="en", allowed_domains=("ex.com",))
+    with transaction(db) as conn:
+        sync_sources(conn, [source])
+    stored = []
+    with transaction(db) as conn:
+        learning = SourceTemplates(conn, source.name, learn=False)  # none yet: learns anyway
+        assert learning.learn and learning.template == frozenset()
+        for i in range(MIN_PAGES + 2):
+            with conn.cursor() as cur:
+                learning.count(cur, [{1, 2, 100 + i}])
+                cur.execute("SELECT coalesce(sum(pages), 0) FROM template_sources")
+                stored.append(cur.fetchone()[0])
+        assert stored == [0, 0, 3, 3, 3, 6, 6], stored
+        assert learning.template == frozenset({1, 2}), "the store at 6 pages made them template"
+        with conn.cursor() as cur:
+            learning.finish(cur)
+    with transaction(db) as conn:
+        again = SourceTemplates(conn, source.name, learn=False)
+    assert (again.stats.pages, again.learn, again.template) == (7, False, frozenset({1, 2}))
 
 
 # --- The rule ---------------------------------------------------------------------------------
