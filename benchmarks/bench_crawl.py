@@ -1,18 +1,26 @@
-"""End-to-end crawl benchmark: a generated news site on 127.0.0.1, crawled, extracted, loaded.
+"""End-to-end crawl benchmark: newsflow side by side with a plain Scrapy + trafilatura + psycopg2
+pipeline, on one generated news site on 127.0.0.1, in one run.
 
-Prints, for a site of N articles (2,000 by default; ``--articles 10000`` for the large one):
+For a site of N articles (2,000 by default; ``--articles 10000`` for the large one), ``--repeat``
+times (3 by default), each time on fresh databases and in alternating order (newsflow first in
+odd rounds, the baseline first in even ones: the machine's speed drifts by up to ±25 % within
+minutes, and neither should always get the quieter half):
 
-- pages/s of ``newsflow run`` from scratch (crawl, extraction overlapping it, load), ``--repeat``
-  times (5 by default: one run's ratio moves by ±10 points with the machine), each time on a
-  fresh database,
-- seconds of the second, no-change run of the same site (after the first run),
-- peak RSS of each run, summed over the ``newsflow`` process and all its children (the crawl
-  child, the extraction workers), sampled every 50 ms; the site server and PostgreSQL are not
-  counted. The list of children is refreshed every 0.5 s, not at every sample: finding them
-  scans all of /proc (~2 ms), which every 50 ms took ~4 % of a core from the run measured,
-- pages/s of extraction alone (``crawler.extract.extract``) over the same pages on all cores,
-  timed before the first run and after every run: each run is compared with the mean of the two
-  timings around it, and the median ratio is the figure (the machine's speed drifts).
+- ``newsflow run`` from scratch (crawl, extraction overlapping it on all cores, load),
+- ``benchmarks/baseline_pipeline.py``: a ``SitemapSpider``, ``trafilatura.extract`` with its
+  defaults in an item pipeline, psycopg2 ``execute_values`` with a commit per batch,
+
+and prints for both: wall seconds, pages/s, peak RSS, CPU seconds of the pipeline's own processes
+and of PostgreSQL and the site server over the run; then the medians side by side and the median
+ratio of the rounds' pages/s (newsflow / baseline). Also the seconds of newsflow's second,
+no-change run of the site, its CPU per page by role (crawl child, extraction workers, loader,
+PostgreSQL, site), and, for information only, pages/s of ``crawler.extract.extract`` alone over
+``--extract-sample`` pages of the site on all cores (0 skips it).
+
+Peak RSS is summed over the pipeline's process and all its children, sampled every 50 ms; the
+site server and PostgreSQL are not counted. The list of children is refreshed every 0.5 s, not at
+every sample: finding them scans all of /proc (~2 ms), which every 50 ms took ~4 % of a core from
+the run measured.
 
 The site runs in its own process (``python -m tools.generated_site``), the database is an
 embedded PostgreSQL in a temporary directory unless ``DATABASE_URL`` is set (then fresh
@@ -32,7 +40,9 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -61,17 +71,11 @@ def _time_extraction(
     return time.perf_counter() - start, ok
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
-    return total
-
-
 def _role(p: psutil.Process) -> str:
-    """Which part of the pipeline a process of the ``newsflow run`` tree is."""
+    """Which part of a pipeline a process of the ``newsflow run`` tree (or the baseline) is."""
     cmdline = " ".join(p.cmdline())
+    if "baseline_pipeline" in cmdline:
+        return "baseline"
     if "crawler.fetch.process" in cmdline:
         return "crawl child"
     if "multiprocessing" in cmdline:
@@ -185,6 +189,56 @@ def _sources_file(path: Path, base_url: str) -> Path:
     return path
 
 
+BASELINE = str(ROOT / "benchmarks" / "baseline_pipeline.py")
+_PIPELINES = ("newsflow", "baseline")
+_COUNT = {
+    "newsflow": "SELECT count(*) FROM articles",
+    "baseline": "SELECT count(*) FROM baseline_articles",
+}
+
+
+@dataclass
+class Run:
+    """One from-scratch run of one pipeline."""
+
+    wall: float  # seconds
+    rss: int  # peak bytes of its process tree
+    cpu: dict[str, float]  # CPU seconds by role, with "postgres" and "site server"
+    stored: int  # rows it stored
+
+    def own_cpu(self) -> float:
+        return sum(v for k, v in self.cpu.items() if k not in ("postgres", "site server"))
+
+
+def _count(url: str, pipeline: str) -> int:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_COUNT[pipeline])
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _extraction_alone(base_url: str, articles: int, sample: int) -> str:
+    """Informative: pages/s of ``extract()`` alone over ``sample`` pages of the site, all cores."""
+    pages = [
+        (urllib.request.urlopen(f"{base_url}/news/{i}.html").read(), f"{base_url}/news/{i}.html")
+        # spread evenly over the whole site: the same mix of pages as the crawl
+        for i in sorted({k * articles // sample for k in range(sample)})
+    ]
+    workers = os.cpu_count() or 1
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(_extract_one, pages[:workers]))  # import trafilatura in every worker
+        seconds, ok = _time_extraction(pool, pages)
+    return (
+        f"extraction alone (information, not a target): {len(pages) / seconds:.1f} pages/s over "
+        f"{len(pages)} pages ({ok} articles) in {workers} processes, before the runs"
+    )
+
+
 def bench(articles: int, extract_sample: int, repeat: int) -> None:
     from crawler.db.scratch import create_database, drop_database
 
@@ -207,90 +261,116 @@ def bench(articles: int, extract_sample: int, repeat: int) -> None:
             text=True,
             cwd=ROOT,
         )
-        runs: list[tuple[float, int, float, float]] = []  # wall s, peak RSS, alone before/after
+        runs: dict[str, list[Run]] = {name: [] for name in _PIPELINES}
         try:
             assert site.stdout is not None
             base_url = site.stdout.readline().strip()
             sources = _sources_file(tmp / "sources.yaml", base_url)
-            cmd = [NEWSFLOW, "run", "--sources", str(sources)]
-            pages = [
-                (
-                    urllib.request.urlopen(f"{base_url}/news/{i}.html").read(),
-                    f"{base_url}/news/{i}.html",
-                )
-                # spread evenly over the whole site: the same mix of pages as the crawl
-                for i in sorted({k * articles // extract_sample for k in range(extract_sample)})
-            ]
-            workers = os.cpu_count() or 1
+            commands = {
+                "newsflow": [NEWSFLOW, "run", "--sources", str(sources)],
+                "baseline": [
+                    sys.executable,
+                    BASELINE,
+                    "--sitemap",
+                    f"{base_url}/sitemap.xml",
+                    "--concurrency",
+                    "16",  # as the newsflow source's `concurrency`
+                ],
+            }
             load = os.getloadavg()
             server = psutil.Process(site.pid)
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                list(pool.map(_extract_one, pages[:workers]))  # import trafilatura in every worker
-                # The machine's speed drifts by up to ±25 % within minutes: each from-scratch run
-                # (on a fresh database) sits between two timings of extraction alone and is
-                # compared with their mean; the median of the runs' ratios is the figure.
-                alone, ok = _time_extraction(pool, pages)
-                for n in range(repeat):
+            alone = _extraction_alone(base_url, articles, extract_sample) if extract_sample else ""
+            for n in range(repeat):
+                for pipeline in _PIPELINES if n % 2 == 0 else _PIPELINES[::-1]:
                     name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
                     url = create_database(server_url, name)
                     env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
-                    subprocess.run(
-                        [NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True
-                    )
+                    cmd = commands[pipeline]
+                    if pipeline == "newsflow":
+                        subprocess.run(
+                            [NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True
+                        )
+                    else:
+                        cmd = [*cmd, "--database-url", url]
                     before = (_cpu(server), _postgres_cpu(pgdata))
-                    first_s, first_rss, first_out, cpu = _run_measured(cmd, env)
+                    wall, rss, out, cpu = _run_measured(cmd, env)
                     time.sleep(0.5)  # ended backends are reaped by the postmaster
                     cpu["site server"] = _cpu(server) - before[0]
                     if pgdata is not None:
                         cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
-                    after, _ = _time_extraction(pool, pages)
-                    runs.append((first_s, first_rss, alone, after))
-                    if n == 0:
-                        first_cpu, first_wall = cpu, first_s
-                        second_s, second_rss, second_out, _ = _run_measured(cmd, env)
-                        out = first_out + second_out
+                    runs[pipeline].append(Run(wall, rss, cpu, _count(url, pipeline)))
+                    if pipeline == "newsflow" and n == 0:
+                        rerun_s, rerun_rss, rerun_out, _ = _run_measured(cmd, env)
+                        newsflow_out = out + rerun_out
                     drop_database(server_url, name)
-                    alone = after
         finally:
             if site.stdin:
                 site.stdin.close()
             site.wait(timeout=10)
-    size = sum(len(p) for p, _ in pages) / len(pages) / 1024
-    print(
-        f"site: {articles} articles, ~{size:.0f} KB each; {os.cpu_count()} cores; "
-        f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
-        f"extraction alone over {len(pages)} of its pages ({ok} articles) in {workers} processes"
-    )
-    ratios = []
-    for n, (wall, rss, before_s, after_s) in enumerate(runs, start=1):
-        e2e = articles / wall
-        alone_rate = len(pages) / ((before_s + after_s) / 2)
-        ratios.append(e2e / alone_rate)
-        print(
-            f"run {n} from scratch (crawl+extract+load): {wall:6.1f} s {e2e:6.1f} pages/s  peak RSS "
-            f"{rss / 2**20:4.0f} MB | extraction alone {len(pages) / before_s:6.1f} before, "
-            f"{len(pages) / after_s:6.1f} after | ratio {e2e / alone_rate:.0%}"
-        )
-    print(
-        f"no-change rerun:                {second_s:6.1f} s                peak RSS "
-        f"{second_rss / 2**20:4.0f} MB"
-    )
-    print(
-        f"end-to-end / extraction alone: median {statistics.median(ratios):.0%} of {len(ratios)} "
-        f"run(s) (lowest {min(ratios):.0%}, highest {max(ratios):.0%})"
-    )
-    total = sum(first_cpu.values())
-    print(
-        f"CPU of run 1: {total:.1f} s over {first_wall:.1f} s wall "
-        f"({total / first_wall / (os.cpu_count() or 1):.0%} of all cores); ms per page: "
-        + ", ".join(
-            f"{role} {seconds * 1000 / articles:.1f}"
-            for role, seconds in sorted(first_cpu.items(), key=lambda kv: -kv[1])
-        )
-    )
-    for line in out.splitlines():
+    _report(articles, repeat, load, runs, (rerun_s, rerun_rss), alone)
+    for line in newsflow_out.splitlines():
         if line.startswith("bench"):
             print("  newsflow:", line)
+
+
+def _report(
+    articles: int,
+    repeat: int,
+    load: tuple[float, float, float],
+    runs: dict[str, list[Run]],
+    rerun: tuple[float, int],
+    alone: str,
+) -> None:
+    cores = os.cpu_count() or 1
+    print(
+        f"site: {articles} articles; {cores} cores; load average before: "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {repeat} round(s), order alternating"
+    )
+    for n in range(repeat):
+        for pipeline in _PIPELINES if n % 2 == 0 else _PIPELINES[::-1]:
+            r = runs[pipeline][n]
+            print(
+                f"round {n + 1} {pipeline:8}: {r.wall:6.1f} s {articles / r.wall:6.1f} pages/s  "
+                f"peak RSS {r.rss / 2**20:4.0f} MB  CPU {r.own_cpu():5.1f} s own + "
+                f"{r.cpu.get('postgres', 0.0):4.1f} s PostgreSQL  stored {r.stored}"
+            )
+
+    def median(pipeline: str, figure: Callable[[Run], float]) -> float:
+        return statistics.median(figure(r) for r in runs[pipeline])
+
+    rows: list[tuple[str, Callable[[Run], float], str]] = [
+        ("pages/s", lambda r: articles / r.wall, "{:10.1f}"),
+        ("wall time, s", lambda r: r.wall, "{:10.1f}"),
+        ("peak RSS, MB", lambda r: r.rss / 2**20, "{:10.0f}"),
+        ("CPU s, own processes", Run.own_cpu, "{:10.1f}"),
+        ("CPU s, PostgreSQL", lambda r: r.cpu.get("postgres", 0.0), "{:10.1f}"),
+        ("CPU s, site server", lambda r: r.cpu["site server"], "{:10.1f}"),
+        ("CPU ms per page, all", lambda r: sum(r.cpu.values()) * 1000 / articles, "{:10.1f}"),
+        ("rows stored", lambda r: r.stored, "{:10.0f}"),
+    ]
+    print(f"median of {repeat} run(s) each       newsflow   baseline")
+    for label, figure, fmt in rows:
+        print(
+            f"  {label:30}"
+            + "".join(fmt.format(median(pipeline, figure)) for pipeline in _PIPELINES)
+        )
+    # pages/s of newsflow over the baseline's, round by round: the inverse ratio of their walls
+    ratios = [b.wall / a.wall for a, b in zip(runs["newsflow"], runs["baseline"], strict=True)]
+    print(
+        f"newsflow / baseline pages/s: median {statistics.median(ratios):.2f}x of {len(ratios)} "
+        f"round(s) (" + ", ".join(f"{x:.2f}" for x in ratios) + ")"
+    )
+    print(f"newsflow no-change rerun: {rerun[0]:.1f} s, peak RSS {rerun[1] / 2**20:.0f} MB")
+    first = runs["newsflow"][0]
+    print(
+        "newsflow round 1, CPU ms per page: "
+        + ", ".join(
+            f"{role} {seconds * 1000 / articles:.1f}"
+            for role, seconds in sorted(first.cpu.items(), key=lambda kv: -kv[1])
+        )
+    )
+    if alone:
+        print(alone)
 
 
 def main() -> int:
@@ -305,14 +385,14 @@ def main() -> int:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=5,
-        help="from-scratch runs per size, each between two timings of extraction alone (default 5)",
+        default=3,
+        help="rounds per size, each a from-scratch run of both pipelines (default 3)",
     )
     parser.add_argument(
         "--extract-sample",
         type=int,
-        default=2000,
-        help="pages for the extraction-alone figure, spread over the site (default 2000)",
+        default=500,
+        help="pages for the informative extraction-alone figure (default 500; 0 skips it)",
     )
     args = parser.parse_args()
     if args.repeat < 1:
