@@ -49,6 +49,8 @@ from pathlib import Path
 import psutil
 import yaml
 
+from benchmarks.pg import postgres_server
+
 ROOT = Path(__file__).resolve().parents[1]
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
 _SAMPLE_EVERY = 0.05  # seconds between RSS and CPU samples of the run's processes
@@ -150,23 +152,6 @@ def _postgres_cpu(pgdata: Path | None) -> float:
     return 0.0
 
 
-def _server(tmp: Path) -> tuple[str, object]:
-    """URL of the PostgreSQL server to use (``DATABASE_URL``'s, else an embedded one in ``tmp``)."""
-    server_url = os.environ.get("DATABASE_URL")
-    handle: object = None
-    if not server_url:
-        import logging
-
-        import pgserver
-
-        logging.getLogger("pgserver").setLevel(logging.WARNING)
-        os.environ["XDG_RUNTIME_DIR"] = str(tmp / "xdg")
-        Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
-        handle = pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
-        server_url = handle.get_uri()  # type: ignore[attr-defined]
-    return server_url, handle
-
-
 def _sources_file(path: Path, base_url: str) -> Path:
     path.write_text(
         yaml.safe_dump(
@@ -242,11 +227,11 @@ def _extraction_alone(base_url: str, articles: int, sample: int) -> str:
 def bench(articles: int, extract_sample: int, repeat: int) -> None:
     from crawler.db.scratch import create_database, drop_database
 
-    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name:
-        os.chmod(tmp_name, 0o755)  # pgserver runs postgres as its own user
+    with (
+        tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp_name,
+        postgres_server() as (server_url, pgdata),
+    ):
         tmp = Path(tmp_name)
-        server_url, _handle = _server(tmp)
-        pgdata = None if os.environ.get("DATABASE_URL") else tmp / "pgdata"
         site = subprocess.Popen(
             [
                 sys.executable,
@@ -300,14 +285,14 @@ def bench(articles: int, extract_sample: int, repeat: int) -> None:
                         cpu["postgres"] = _postgres_cpu(pgdata) - before[1]
                     runs[pipeline].append(Run(wall, rss, cpu, _count(url, pipeline)))
                     if pipeline == "newsflow" and n == 0:
-                        rerun_s, rerun_rss, rerun_out, _ = _run_measured(cmd, env)
+                        rerun_s, rerun_rss, rerun_out, rerun_cpu = _run_measured(cmd, env)
                         newsflow_out = out + rerun_out
                     drop_database(server_url, name)
         finally:
             if site.stdin:
                 site.stdin.close()
             site.wait(timeout=10)
-    _report(articles, repeat, load, runs, (rerun_s, rerun_rss), alone)
+    _report(articles, repeat, load, runs, (rerun_s, rerun_rss, sum(rerun_cpu.values())), alone)
     for line in newsflow_out.splitlines():
         if line.startswith("bench"):
             print("  newsflow:", line)
@@ -318,7 +303,7 @@ def _report(
     repeat: int,
     load: tuple[float, float, float],
     runs: dict[str, list[Run]],
-    rerun: tuple[float, int],
+    rerun: tuple[float, int, float],
     alone: str,
 ) -> None:
     cores = os.cpu_count() or 1
@@ -360,7 +345,10 @@ def _report(
         f"newsflow / baseline pages/s: median {statistics.median(ratios):.2f}x of {len(ratios)} "
         f"round(s) (" + ", ".join(f"{x:.2f}" for x in ratios) + ")"
     )
-    print(f"newsflow no-change rerun: {rerun[0]:.1f} s, peak RSS {rerun[1] / 2**20:.0f} MB")
+    print(
+        f"newsflow no-change rerun: {rerun[0]:.1f} s, peak RSS {rerun[1] / 2**20:.0f} MB, "
+        f"CPU {rerun[2]:.1f} s own (a source's fixed cost: startup, sitemap, checks)"
+    )
     first = runs["newsflow"][0]
     print(
         "newsflow round 1, CPU ms per page: "

@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from crawler.config import load_config
+from benchmarks.pg import postgres_server
 from crawler.db import query, transaction
 from crawler.db.migrate import migrate
 from crawler.db.scratch import scratch_database
@@ -40,28 +37,6 @@ from crawler.sources import load_sources
 from tools.generated_site import GeneratedSite
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextmanager
-def _server_url() -> Iterator[str]:
-    """URL of DATABASE_URL's server, or of a throwaway embedded one."""
-    config = load_config()
-    if config.database_url:
-        yield config.database_url
-        return
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
-        os.chmod(tmp, 0o755)  # pgserver runs postgres as its own user
-        runtime = Path(tmp) / "run"
-        runtime.mkdir(mode=0o700)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-        import pgserver
-
-        server = pgserver.get_server(Path(tmp) / "pgdata", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
 
 
 def _store(url: str, n: int, prefix: str, suffix: str = "", first: int = 0) -> float:
@@ -143,7 +118,7 @@ def main() -> int:
     with (
         tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp,
         GeneratedSite(args.articles) as site,
-        _server_url() as server_url,
+        postgres_server() as (server_url, _),
     ):
         sources = Path(tmp) / "sources.yaml"
         entry = {

@@ -9,22 +9,18 @@ it asserts nothing on time. Run: ``make bench`` or ``.venv/bin/python benchmarks
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg2
 
+from benchmarks.pg import postgres_server
 from crawler.config import load_config
 from crawler.db import query
 from crawler.db.migrate import migrate
@@ -46,27 +42,6 @@ SEARCHES = [
     ("search en common", "interest rates", None),
     ("search ja 2 chars (no trigram: scan)", "米中", None),
 ]
-
-
-@contextmanager
-def _server_url() -> Iterator[str]:
-    """URL of DATABASE_URL's server, or of a throwaway embedded one."""
-    config = load_config()
-    if config.database_url:
-        yield config.database_url
-        return
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="newsflow-bench-") as tmp:
-        runtime = Path(tmp) / "run"
-        runtime.mkdir(mode=0o700)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-        import pgserver
-
-        server = pgserver.get_server(Path(tmp) / "pgdata", cleanup_mode="delete")
-        try:
-            yield server.get_uri()
-        finally:
-            server.cleanup()
 
 
 def _time(cur: Any, statement: str, params: dict[str, Any]) -> tuple[list[float], int]:
@@ -101,7 +76,10 @@ def _p95(samples: list[float]) -> float:
 
 
 def main() -> int:
-    with _server_url() as server_url, scratch_database(server_url, "newsflow_bench") as url:
+    with (
+        postgres_server() as (server_url, _),
+        scratch_database(server_url, "newsflow_bench") as url,
+    ):
         server_kind = (
             "DATABASE_URL's server" if load_config().database_url else "embedded, throwaway"
         )
