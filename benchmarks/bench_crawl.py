@@ -47,6 +47,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import psutil
+import psycopg2
 import yaml
 
 from benchmarks.pg import postgres_server
@@ -196,8 +197,6 @@ class Run:
 
 
 def _count(url: str, pipeline: str) -> int:
-    import psycopg2
-
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
