@@ -58,8 +58,12 @@ def bench(articles: int, latency: float) -> None:
         env = {**os.environ, "DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp / "home")}
         subprocess.run([NEWSFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
         start = time.perf_counter()
-        subprocess.run([NEWSFLOW, "run", "--sources", str(sources)], env=env, check=True)
+        run = subprocess.run(
+            [NEWSFLOW, "run", "--sources", str(sources)], env=env, capture_output=True, text=True
+        )
         wall = time.perf_counter() - start
+        if run.returncode != 0:
+            raise SystemExit(f"newsflow run failed ({run.returncode}):\n{run.stderr[-3000:]}")
         conn = psycopg2.connect(url)
         try:
             with conn.cursor() as cur:

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 
 import psycopg2
 
-from benchmarks.bench_sql import _p95, _server_url
+from benchmarks.bench_sql import _p95
+from benchmarks.pg import postgres_server
 from crawler.db import query
 from crawler.db.migrate import migrate
 from crawler.db.scratch import scratch_database
@@ -45,7 +46,10 @@ def _time(action: Callable[[], object]) -> list[float]:
 
 
 def main() -> int:
-    with _server_url() as server_url, scratch_database(server_url, "newsflow_bench_sources") as url:
+    with (
+        postgres_server() as (server_url, _),
+        scratch_database(server_url, "newsflow_bench_sources") as url,
+    ):
         migrate(url)
         start = time.perf_counter()
         load_health_history(url, SOURCES, DAYS, datetime.now(UTC))
