@@ -1,6 +1,6 @@
 """Page labels on a real crawl: the label fixtures (tests/fixtures/labels) served by a 127.0.0.1
-site, with bot challenges answered 403 and 503 (Cloudflare's body and header), a 404 page and a
-PDF. The crawl and load steps label every fetched page: the counts land in ``crawl_runs.labels``
+site, with bot challenges answered 403 and 503 (Cloudflare's body and header), a 404 page (with
+a header that is not UTF-8) and a PDF. The crawl and load steps label every fetched page: the counts land in ``crawl_runs.labels``
 and ``news.page_labels``, each stored page has its label in ``raw_pages`` (HTTP errors theirs in
 ``fetch_errors``), the teaser is stored as an article with its label, and walls, blocks and shells
 are not stored.
@@ -19,11 +19,12 @@ from tests.helpers import local_source, query_rows
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "labels"
 CHALLENGE = (FIXTURES / "bot_block_cloudflare.html").read_bytes()
 NOT_FOUND = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
-# HTTP answers: path name -> (status, headers, body, label)
+# HTTP answers: path name -> (status, headers, body)
 ANSWERS = {
     "challenged": (403, {"cf-mitigated": "challenge", "Server": "cloudflare"}, CHALLENGE),
     "overloaded": (503, {"Server": "cloudflare"}, CHALLENGE),
-    "removed": (404, {}, NOT_FOUND),
+    # a header that is not UTF-8 (sent as Latin-1: "Café" is b"Caf\xe9"), as old servers send
+    "removed": (404, {"X-Served-By": "Café"}, NOT_FOUND),
 }
 
 

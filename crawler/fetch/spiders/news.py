@@ -403,10 +403,14 @@ class NewsSpider(scrapy.Spider):
         if isinstance(failure.value, HttpError):
             response = failure.value.response
             status = response.status
+            # Headers as Latin-1, which decodes any bytes: to_unicode_dict() raises on a header
+            # that is not UTF-8, and the error would go unrecorded.
+            headers = {
+                k.decode("latin-1").lower(): b",".join(v).decode("latin-1")
+                for k, v in response.headers.items()
+            }
             label = http_error_label(
-                status,
-                {str(k).lower(): v for k, v in response.headers.to_unicode_dict().items()},
-                response.body[:_CHALLENGE_SCAN_BYTES].decode("utf-8", "replace"),
+                status, headers, response.body[:_CHALLENGE_SCAN_BYTES].decode("utf-8", "replace")
             )
             self.crawler.stats.inc_value(f"newsflow/labels/{label}")
             yield self._error_item(
