@@ -54,16 +54,18 @@ _REASON_LABELS = {"listing_page": LISTING}
 # --- Bot challenges ------------------------------------------------------------------------------
 # Markup and text found only on challenge pages: Cloudflare (the "Just a moment..." interstitial,
 # "Attention Required!"), DataDome, PerimeterX/HUMAN, Imperva/Incapsula, Sucuri, AWS WAF, Akamai's
-# "Access Denied", and the wording of captcha pages in the languages we crawl. Every page of a site
-# behind Cloudflare loads /cdn-cgi/challenge-platform/scripts/jsd/, so only the challenge's own
-# paths (/h/…, chl_page) are markers.
+# "Access Denied", and the wording of captcha pages in the languages we crawl. What these services
+# put on every page they serve is no marker: Cloudflare's detection scripts
+# (/cdn-cgi/challenge-platform/scripts/jsd/…, and /h/g/scripts/invisible.js with its
+# u:'/cdn-cgi/challenge-platform/h/g' parameter) and Imperva's /_Incapsula_Resource?SWJIYLWA=
+# script are on ordinary articles; the challenge's own markup (cf_chl_opt, chl_page, Imperva's
+# CWUDNSAI iframe) is not.
 CHALLENGE_MARKERS = (
     "<title>just a moment...</title>",
     "<title>attention required! | cloudflare</title>",
     "cf-browser-verification",
     "cf_chl_opt",
     "cf-challenge-running",
-    "challenge-platform/h/",
     "chl_page",
     "checking your browser before accessing",
     "checking if the site connection is secure",
@@ -75,7 +77,7 @@ CHALLENGE_MARKERS = (
     "px-captcha",
     "please verify you are a human",
     "incapsula incident id",
-    "_incapsula_resource",
+    "_incapsula_resource?cwudnsai=",
     "sucuri website firewall",
     "awswaf",
     "errors.edgesuite.net",
@@ -90,8 +92,10 @@ CHALLENGE_MARKERS = (
     "人機驗證",
     "安全验证",
     "滑动验证",
-    "자동입력 방지",
     "로봇이 아닙니다",
+    # a gate's "to prevent automatic input, …": not the bare "자동입력 방지", which labels
+    # the captcha field of comment forms on articles ("자동입력 방지문자")
+    "자동입력 방지를 위해",
 )
 # Captcha widgets: also in comment and login forms of article pages, so evidence only on a page
 # with no article text.
