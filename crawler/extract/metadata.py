@@ -441,20 +441,25 @@ def _decorates(value: str, headline: str) -> bool:
 def _strip_site(title: str, site: set[str]) -> str:
     """``title`` without the site's name at its end or start, nor the section or date beside it
     ("Headline | Sport | Site", "Headline – DW – 30.01.2024", "Site | Section | Headline")."""
-    seps = list(rules.TITLE_SEPARATOR_RE.finditer(title))
-    if not seps:
+    while True:  # a loop, not recursion: a title may have thousands of separators
+        seps = list(rules.TITLE_SEPARATOR_RE.finditer(title))
+        if not seps:
+            return title
+        bounds = [0, *(b for m in seps for b in (m.start(), m.end())), len(title)]
+        parts = [title[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
+        last = len(parts) - 1
+        tail = range(last, max(0, last - rules.TITLE_DECORATION_PARTS), -1)
+        end = _decoration_end(parts, tail, site)
+        if end is not None:  # parts[end:] go, with the separator before them; then look again
+            head = rules.TITLE_CJK_SECTION_RE.sub("", title[: seps[end - 1].start()]).strip()
+            if not head:
+                return title
+            title = head
+            continue
+        start = _decoration_end(parts, range(min(last, rules.TITLE_DECORATION_PARTS)), site)
+        if start is not None:  # parts[: start + 1] go, with the separator after them
+            return title[seps[start].end() :].strip() or title
         return title
-    bounds = [0, *(b for m in seps for b in (m.start(), m.end())), len(title)]
-    parts = [title[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
-    last = len(parts) - 1
-    end = _decoration_end(parts, range(last, max(0, last - rules.TITLE_DECORATION_PARTS), -1), site)
-    if end is not None:  # parts[end:] go, with the separator before them
-        head = rules.TITLE_CJK_SECTION_RE.sub("", title[: seps[end - 1].start()]).strip()
-        return _strip_site(head, site) if head else title
-    start = _decoration_end(parts, range(min(last, rules.TITLE_DECORATION_PARTS)), site)
-    if start is not None:  # parts[: start + 1] go, with the separator after them
-        return title[seps[start].end() :].strip() or title
-    return title
 
 
 def _strip_tail(title: str) -> str:
@@ -503,9 +508,21 @@ def _is_site(name: str, site: set[str], *, contained: bool = False) -> bool:
         return True
     if not contained:
         return False
+    if any(len(key) >= 4 and key in s for s in site):
+        return True
+    # Runs of whole words as long as a name at most: all runs of a long part (an unclosed <h1>
+    # holding an article) would be cubic in its length.
+    longest = max(map(len, site), default=0)
     words = name.casefold().split()
-    runs = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
-    return any((len(key) >= 4 and key in s) or s in runs for s in site)
+    runs: set[str] = set()
+    for i in range(len(words)):
+        run = ""
+        for word in words[i:]:
+            run += word
+            if len(run) > longest:
+                break
+            runs.add(run)
+    return not site.isdisjoint(runs)
 
 
 def _clean_authors(values: Iterable[str], site: set[str] | None = None) -> list[str]:
