@@ -347,11 +347,8 @@ def test_refetch_with_the_same_bytes_keeps_its_outcome(db: str) -> None:
         "https://ex.com/a": ["article", "r2", "article"],
         "https://ex.com/b": ["rejected", "r2", "too_short"],
         "https://ex.com/c": ["pending", "r2", None],  # to be extracted again: no label yet
-        "https://ex.com/d": [
-            "pending",
-            "r2",
-            None,
-        ],  # its HTML was pruned: stored and extracted again
+        # its HTML was pruned: stored and extracted again
+        "https://ex.com/d": ["pending", "r2", None],
         "https://ex.com/e": ["pending", "r2", None],
     }
     after = dict(query_rows(db, "SELECT url, fetched_at FROM raw_pages"))

@@ -163,13 +163,16 @@ def test_the_load_learns_what_the_site_repeats_and_keeps_what_articles_quote(
         publish(15)
         run()
         later = _bodies(db)
+        assert sorted(later) == list(range(15)), "the three new stories were stored"
         assert {i: b for i, b in later.items() if i < 12} == first, "a known page changed"
         _template_lines_gone({i: b for i, b in later.items() if i >= 12})
         assert query_rows(db, "SELECT pages FROM template_sources") == [(15,)]
 
     (done,) = reextract(db, [source])
     assert done.counts.articles_updated == 12, done.counts
-    _template_lines_gone(_bodies(db))
+    reextracted = _bodies(db)
+    assert sorted(reextracted) == list(range(15))
+    _template_lines_gone(reextracted)
     assert query_rows(db, "SELECT pages FROM template_sources") == [(15,)], "counted again"
     revisions = query_rows(db, "SELECT count(*) FROM article_revisions")
     assert revisions == [(12,)], "the first stories' versions with template lines are kept"
@@ -342,6 +345,7 @@ def test_newsflow_extract_learns_from_the_files_given_together(tmp_path: Path) -
     )
     assert proc.returncode == 0, proc.stderr
     bodies = {i: json.loads(line)["body"] for i, line in enumerate(proc.stdout.splitlines())}
+    assert sorted(bodies) == list(range(8)), proc.stdout
     _template_lines_gone(bodies)
     alone = subprocess.run(
         [NEWSFLOW, "extract", str(files[0])], capture_output=True, text=True, check=True
