@@ -17,6 +17,7 @@ from crawler.quality.evaluate import (
     evaluate_many,
     format_markdown,
     format_rows,
+    label_notes,
     load_corpus,
     prf,
     run_eval,
@@ -119,6 +120,28 @@ def test_titles_that_differ_only_in_typography_are_the_same() -> None:
     prediction = Prediction(title="Strava unveils ‘family’ plan AI Helikopterlandeplatz")
     assert score_page(case, prediction, 0.0).title_ok
     assert not score_page(case, Prediction(title="Strava unveils family plan AI"), 0.0).title_ok
+
+
+def test_label_notes_count_labels_and_name_the_articles_labelled_otherwise() -> None:
+    scores = [
+        score_page(_case(name="a"), Prediction(body="one two three", label="article"), 0.0),
+        score_page(_case(name="t"), Prediction(body="one two", label="paywall_teaser"), 0.0),
+        score_page(
+            _case(name="w"), Prediction(rejected=True, reason="too_short", label="bot_block"), 0.0
+        ),
+        score_page(
+            _case(name="s", rejected=True),
+            Prediction(rejected=True, reason="listing_page", label="listing"),
+            0.0,
+        ),
+    ]
+    assert label_notes("newsflow", scores) == [
+        "newsflow: page labels: article 1, paywall_teaser 1, bot_block 1, listing 1",
+        "newsflow: articles labelled as no article: 1",
+        "  en/w: bot_block (too_short)",
+    ]
+    peer = [score_page(_case(), Prediction(body="one two three"), 0.0)]
+    assert label_notes("trafilatura", peer) == [], "a peer that labels no page: no notes"
 
 
 def test_date_compares_the_day_in_the_gold_zone() -> None:
