@@ -71,23 +71,22 @@ class CrawlResult:
 
     @classmethod
     def from_stats(cls, stats: dict[str, Any]) -> CrawlResult:
-        prefix = "newsflow/errors/"
-        labels = "newsflow/labels/"
         return cls(
             pages_fetched=int(stats.get("newsflow/pages_fetched", 0)),
             discovery_responses=int(stats.get("newsflow/discovery_responses", 0)),
-            discovered=sum(
-                int(v) for k, v in stats.items() if k.startswith("newsflow/discovered/")
-            ),
+            discovered=sum(_counts_named(stats, "newsflow/discovered/").values()),
             known_skipped=int(stats.get("newsflow/known_skipped", 0)),
             known_articles_skipped=int(stats.get("newsflow/known_articles_skipped", 0)),
             unchanged_articles=int(stats.get("newsflow/unchanged_pages/article", 0)),
-            errors_by_class={
-                k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)
-            },
-            labels={k[len(labels) :]: int(v) for k, v in stats.items() if k.startswith(labels)},
+            errors_by_class=_counts_named(stats, "newsflow/errors/"),
+            labels=_counts_named(stats, "newsflow/labels/"),
             stats=stats,
         )
+
+
+def _counts_named(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """The stats whose name starts with ``prefix``, by the rest of their name."""
+    return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
 
 
 def source_settings(
