@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from crawler import labels
 from crawler.extract import extract
 from crawler.load.articles import content_hash
 from crawler.models import Article, Rejection
-from tests.helpers import cpu_bound
+from tests.helpers import cpu_bound, query_rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "labels"
 PAGES = sorted(FIXTURES.glob("*.html"))
@@ -80,6 +81,18 @@ def test_fixture_page_label(path: Path) -> None:
 )
 def test_http_error_label(status: int, headers: dict[str, str], body: str, label: str) -> None:
     assert labels.http_error_label(status, headers, body) == label
+
+
+def test_the_articles_table_takes_the_stored_labels(db: str) -> None:
+    """articles.label's CHECK (migration 0013) names the labels of STORED, no more, no fewer."""
+    ((check,),) = query_rows(
+        db,
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = 'articles'::regclass AND contype = 'c'"
+        " AND pg_get_constraintdef(oid) LIKE %s",
+        ("%label%",),
+    )
+    assert set(re.findall(r"'(\w+)'", check)) == set(labels.STORED), check
 
 
 def test_rejection_reasons_are_labels() -> None:
