@@ -37,7 +37,7 @@ def golden(path: Path) -> dict[str, Any]:
     return data
 
 
-def test_every_label_of_the_issue_has_a_fixture() -> None:
+def test_every_page_label_has_a_fixture_page() -> None:
     wanted = {
         labels.ARTICLE,
         labels.PAYWALL_TEASER,
