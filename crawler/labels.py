@@ -19,7 +19,7 @@ filter it out.
 - ``error_page``: an HTTP error answer, or a "not found" page served with 200 (a soft 404).
 - ``not_html``, ``too_short``, and the other rejection reasons (``empty``, ``undecodable``,
   ``parse_error``, ``timeout``, ``corrupt_raw_page``, ``canonical_conflict``,
-  ``store_error``): the reason is the label.
+  ``store_error``, ``worker_crash``): the reason is the label.
 
 Walls, blocks and shells are told apart only on pages that have too little text to be an
 article, or whose whole text is a wall's text. Their markers (a CMP's script, a Cloudflare
@@ -46,6 +46,7 @@ BOT_BLOCK = "bot_block"
 ERROR_PAGE = "error_page"
 NOT_HTML = "not_html"
 TOO_SHORT = "too_short"
+WORKER_CRASH = "worker_crash"  # its extraction killed the worker process, twice (crawler.load)
 
 STORED = (ARTICLE, PAYWALL_TEASER)  # labels of pages stored as articles
 # Rejection reasons whose label has another name (the reason predates the label).

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +28,9 @@ import psycopg2.extensions
 from psycopg2.extras import execute_values
 
 from crawler.db import describe_error, is_connection_error, query, without_nul
+from crawler.errors import LoadError
 from crawler.fetch.urls import normalize_url, url_too_long
-from crawler.labels import ARTICLE, label_of
+from crawler.labels import ARTICLE, WORKER_CRASH, label_of
 from crawler.load.pool import (
     PAGE_CPU_SECONDS,
     Job,
@@ -55,6 +57,10 @@ _FOLLOW_POLL = 0.1  # seconds between looks for new pages while following a runn
 # bodies ~32 apart; 4 is also the most the five bands of migration 0007 are sure to find.
 DUPLICATE_MAX_DISTANCE = 4
 DUPLICATE_WINDOW_DAYS = 30  # a copy is compared with articles first seen this long before it
+# Worker crashes (a broken pool) one load survives: a page that kills its worker costs two (its
+# chunk's, then its own, alone), so two such pages pass; past this, workers are crashing on
+# everything (no memory left, a broken install) and the load fails, its pages left pending.
+MAX_WORKER_CRASHES = 4
 
 
 @dataclass(slots=True)
@@ -140,6 +146,7 @@ def load_pending(
     follow: threading.Event | None = None,
     cpu_seconds: float = PAGE_CPU_SECONDS,
     learn_templates: bool = True,
+    max_crashes: int = MAX_WORKER_CRASHES,
 ) -> LoadCounts:
     """Extract every pending page of ``source`` and upsert the articles; commits per batch.
 
@@ -159,11 +166,18 @@ def load_pending(
     returns after a last look once it is set: extraction overlaps the crawl instead of waiting
     for it. Memory stays bounded whatever the site's size: at most :data:`BATCH_SIZE` pages read
     ahead, ``_CHUNK`` × ``_CHUNKS_PER_WORKER`` per worker in flight, and one write's results.
+
+    A worker that dies (the OOM killer, a crash in a C extension) breaks the pool: a new one is
+    started, and the pages that were in flight are extracted again one at a time, so the page
+    that kills a worker on its own is known. It is rejected as ``worker_crash`` and the rest goes
+    on. After ``max_crashes`` crashes the load fails (:class:`~crawler.errors.LoadError`).
     """
     counts = LoadCounts()
     pool: ProcessPoolExecutor | None = None
     queue: deque[Job] = deque()  # read, not yet sent to a worker
-    inflight: set[Future[list[Result]]] = set()
+    inflight: dict[Future[list[Result]], list[Job]] = {}
+    suspects: deque[Job] = deque()  # in flight when a worker died: extracted one at a time
+    crashes = 0
     done: list[Result] = []  # extracted, not yet written
     claimed: set[str] = set()  # URLs of all three: still 'pending' in the database
     after = ""
@@ -205,15 +219,31 @@ def load_pending(
             if pool is None:
                 done.extend(extract_page(queue.popleft(), cpu_seconds) for _ in range(len(queue)))
             else:
-                while queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
-                    chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
-                    inflight.add(pool.submit(extract_chunk, chunk, cpu_seconds))
-                if inflight:
-                    ready, _ = wait(inflight, timeout=_FOLLOW_POLL, return_when=FIRST_COMPLETED)
-                    for future in ready:
-                        inflight.discard(future)
-                        done.extend(future.result())
-            idle = not queue and not inflight
+                try:
+                    # a suspect stays first in `suspects` until its result is in
+                    if suspects and not inflight:
+                        inflight[pool.submit(extract_chunk, [suspects[0]], cpu_seconds)] = [
+                            suspects[0]
+                        ]
+                    while not suspects and queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
+                        chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
+                        inflight[pool.submit(extract_chunk, chunk, cpu_seconds)] = chunk
+                    if inflight:
+                        ready, _ = wait(
+                            list(inflight), timeout=_FOLLOW_POLL, return_when=FIRST_COMPLETED
+                        )
+                        for future in ready:
+                            done.extend(future.result())
+                            chunk = inflight.pop(future)
+                            if suspects and chunk[0] is suspects[0]:
+                                suspects.popleft()
+                except BrokenProcessPool:
+                    crashes += 1
+                    pool.shutdown(cancel_futures=True)
+                    done.extend(_after_crash(source.name, inflight, suspects, crashes, max_crashes))
+                    inflight.clear()
+                    pool = start_pool(workers, following=follow is not None)
+            idle = not queue and not inflight and not suspects
             # Nothing left to read (the crawl has ended and its last pages are sent): write each
             # result as it comes, while the workers finish the rest, not all at the end.
             draining = final and drained and not queue
@@ -234,6 +264,48 @@ def load_pending(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _after_crash(
+    source: str,
+    inflight: dict[Future[list[Result]], list[Job]],
+    suspects: deque[Job],
+    crashes: int,
+    max_crashes: int,
+) -> list[Result]:
+    """After a worker died: the results of the chunks that finished, and the rejection of the
+    culprit when it was extracted alone (the first suspect); the other pages in flight become
+    suspects. Raises :class:`LoadError` after ``max_crashes`` crashes."""
+    if crashes > max_crashes:
+        raise LoadError(
+            f"source={source}: extraction workers died {crashes} times in one load (more than"
+            f" {max_crashes}); the load stops, its pages stay pending"
+        )
+    results: list[Result] = []
+    lost: list[Job] = []
+    for future, chunk in inflight.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            results.extend(future.result())
+        else:
+            lost.extend(chunk)
+    if suspects and len(lost) == 1 and lost[0] is suspects[0]:  # alone: it killed the worker
+        url = suspects.popleft()[0]
+        LOGGER.warning(
+            "source=%s %s: %.200s killed its extraction worker", source, WORKER_CRASH, url
+        )
+        detail = "the extraction worker died on this page"
+        results.append((url, Rejection(WORKER_CRASH, detail), None, frozenset()))
+    elif lost:
+        LOGGER.warning(
+            "source=%s an extraction worker died (crash %d of at most %d); extracting the %d"
+            " page(s) it had in flight one at a time",
+            source,
+            crashes,
+            max_crashes,
+            len(lost),
+        )
+        suspects.extendleft(reversed(lost))
+    return results
 
 
 def _write(
