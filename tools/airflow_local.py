@@ -441,14 +441,19 @@ def api_token(files: Layout, port: int) -> str:
         assert isinstance(all_admins, dict)
         return str(all_admins["access_token"])
     passwords = json.loads(files.password_file.read_text(encoding="utf-8"))
-    body = json.dumps({"username": "admin", "password": passwords["admin"]}).encode()
+    return login_token(port, passwords["admin"])
+
+
+def login_token(port: int, password: str, user: str = "admin") -> str:
+    """An API token from ``POST /auth/token`` with a user's password."""
+    body = json.dumps({"username": user, "password": password}).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/auth/token",
         data=body,
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=10) as response:
         return str(json.load(response)["access_token"])
 
 

@@ -2,8 +2,10 @@
 
 Text files (.html, .xml, .txt, .rss, .atom) and gzipped text (.gz) have the token ``{{BASE}}``
 replaced by the server's base URL, so feeds, sitemaps and canonical links are absolute although
-the port is random. HTML charsets come from ``MANIFEST.json`` in the served directory (default
-UTF-8). Conditional GETs (``If-None-Match``, ``If-Modified-Since``) get 304; no directory listings.
+the port is random; ``public_url`` replaces it where clients know the server by another name (a
+container's host name on a compose network). HTML charsets come from ``MANIFEST.json`` in the
+served directory (default UTF-8). Conditional GETs (``If-None-Match``, ``If-Modified-Since``) get
+304; no directory listings.
 """
 
 from __future__ import annotations
@@ -77,13 +79,19 @@ class DemoSite:
     """A threaded HTTP server for one directory; use as a context manager or start()/stop()."""
 
     def __init__(
-        self, directory: Path | str | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        directory: Path | str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url: str | None = None,
     ) -> None:
         self.root = Path(directory).resolve() if directory is not None else site_dir()
         if not self.root.is_dir():
             raise FileNotFoundError(f"site directory not found: {self.root}")
         self.host = host
         self.port = port
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.charsets = _load_charsets(self.root)
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -92,9 +100,11 @@ class DemoSite:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash); only while started."""
+        """``http://127.0.0.1:PORT`` or ``public_url`` (no trailing slash); only while started."""
         if self._server is None:
             raise RuntimeError("DemoSite is not started")
+        if self.public_url:
+            return self.public_url
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
@@ -278,7 +288,12 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m crawler.demo.server``: serve until interrupted; prints the base URL."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    parser.add_argument(
+        "--public-url",
+        help="base URL clients reach the site by, written into its pages (default: the bound one)",
+    )
     parser.add_argument(
         "--dir", type=Path, default=None, help="directory to serve (default: the Demo Daily site)"
     )
@@ -286,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    site = DemoSite(args.dir, port=args.port)
+    site = DemoSite(args.dir, host=args.host, port=args.port, public_url=args.public_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     site.start()

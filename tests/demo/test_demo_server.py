@@ -7,8 +7,10 @@ import gzip
 import http.client
 import json
 import re
+import socket
 import subprocess
 import sys
+import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
@@ -121,6 +123,19 @@ def test_base_url_only_while_started() -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", site.base_url)
     with pytest.raises(RuntimeError):
         _ = site.base_url
+
+
+def test_public_url_is_written_into_pages() -> None:
+    """Behind a container network the site is reached by a host name, not the bound address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with DemoSite(port=port, public_url="http://news-a:8001/") as site:
+        assert site.base_url == "http://news-a:8001"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.xml", timeout=10) as response:
+            feed = response.read().decode()
+    assert "http://news-a:8001/news/" in feed
+    assert "127.0.0.1" not in feed
 
 
 def test_homepage_is_served_with_base_substituted(served: DemoSite) -> None:
