@@ -13,8 +13,10 @@ import logging
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
+import multiprocessing.process
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -166,6 +168,33 @@ def start_pool(workers: int, *, following: bool) -> ProcessPoolExecutor:
         initializer=_init_worker,
         initargs=(FOLLOW_NICENESS if following else 0,),
     )
+    _allow_children()  # workers start at the submits, here and later
     for _ in range(workers):
         pool.submit(_warm_up)
     return pool
+
+
+def _allow_children() -> None:
+    """Let this process start the pool's workers wherever it runs, Airflow's workers included.
+
+    - Airflow's Celery workers run each task in a child of a daemonic process (Celery's prefork
+      pool), and multiprocessing refuses children to a daemonic process ("daemonic processes are
+      not allowed to have children"). The flag, in this process's own copy, serves only that
+      refusal (the parent that would terminate this process keeps its own record), and the pool
+      shuts its workers down itself: clearing it loses nothing.
+    - There the process object is billiard's (Celery's multiprocessing), and so is its key type,
+      which multiprocessing may not pickle for the fork server ("Pickling an AuthenticationString
+      object is disallowed"): the key is wrapped in multiprocessing's type (not with the object's
+      setter, which would wrap it in billiard's again).
+    - A spawned or fork-server child runs the parent's ``__main__`` script again, unless it was
+      run as a module. In an Airflow task that is the ``airflow`` command, which fails in the
+      child (the task's environment hides Airflow's database URL). The workers need nothing from
+      it (the fork server preloaded their code), so its path is dropped.
+    Each of these failed every load large enough for a pool there (found by make docker-test)."""
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    config.pop("daemon", None)
+    key = multiprocessing.process.AuthenticationString  # type: ignore[attr-defined]
+    config["authkey"] = key(bytes(config["authkey"]))
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is None:
+        vars(main).pop("__file__", None)

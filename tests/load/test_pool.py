@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,3 +131,47 @@ def test_load_rejects_the_slow_page_and_stores_the_rest(path: str, db: str) -> N
         ("https://ex.com/roads", "article", None),
         ("https://ex.com/slow", "rejected", "timeout"),
     ]
+
+
+class _BilliardKey(bytes):
+    """Like the key billiard (Celery's multiprocessing) leaves: multiprocessing may not pickle it."""
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "Pickling an AuthenticationString object is disallowed for security reasons"
+        )
+
+
+def _pool_in_a_daemon(results: Any, main_script: str) -> None:
+    import multiprocessing
+    import sys
+
+    process = multiprocessing.current_process()
+    process._config["authkey"] = _BilliardKey(process.authkey)  # type: ignore[attr-defined]
+    main = sys.modules["__main__"]  # like the `airflow` script, which fails in a child
+    main.__spec__, main.__file__ = None, main_script
+    pool = start_pool(2, following=False)
+    try:
+        chunk = [_job("https://ex.com/a", _article("a")), _job("https://ex.com/b", _article("b"))]
+        results.put([type(page[1]).__name__ for page in pool.submit(extract_chunk, chunk).result()])
+    finally:
+        pool.shutdown()
+
+
+def test_a_celery_task_process_can_start_a_pool(tmp_path: Path) -> None:
+    """Airflow's Celery workers run tasks in children of daemonic processes (which multiprocessing
+    refuses children), with billiard's key, and ``__main__`` is the ``airflow`` script (which
+    fails in a child): the load's pool must start there all the same."""
+    import multiprocessing
+
+    main_script = tmp_path / "airflow"
+    main_script.write_text("raise SystemExit('the main script ran again in a worker')\n")
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    daemon = context.Process(
+        target=_pool_in_a_daemon, args=(results, str(main_script)), daemon=True
+    )
+    daemon.start()
+    daemon.join(timeout=120)  # the results are a few bytes: they never hold the exit up
+    assert daemon.exitcode == 0, "the pool did not start in a daemonic process (see stderr)"
+    assert results.get(timeout=10) == ["Article", "Article"]
