@@ -8,12 +8,14 @@
 3. builds the images from Debian packages (no image registry is reachable on our machines): a
    debootstrap root, then ``docker/offline/*`` and ``docker/Dockerfile`` on it;
 4. starts ``docker/compose.yaml`` with ``compose.offline.yaml`` (PostgreSQL, Redis from Debian) and
-   ``compose.demo.yaml`` (the bundled demo site as four sources): CeleryExecutor, two workers;
+   ``compose.demo.yaml`` (crawl targets): CeleryExecutor, two workers; the sources are the
+   bundled demo site's four copies and one generated site with enough pages for a load to use
+   its process pool;
 5. triggers ``news_ingest`` and checks what the deployment did (:func:`check_deployment`);
 6. tears everything down, containers, volumes, network and the daemon it started, also on failure,
    after printing the containers' logs and the failed tasks' logs.
 
-``benchmarks/bench_scale.py`` drives the same machinery (:class:`Deployment`).
+``benchmarks/docker_scale.py`` (``make bench-scale``) drives the same machinery.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -72,8 +75,15 @@ OFFLINE_IMAGES = {
 # The demo site's articles are dated 16-20 November 2026. Each source takes its own days, so no
 # two sources store the same story (the duplicate-rate check would fail them); each is served
 # under its own host name (compose.demo.yaml), so their crawls do not wait for one site's lock.
-DEMO_SITES = (("news-a", 8001, "1[67]"), ("news-b", 8002, "18"), ("news-c", 8003, "19"))
-DEMO_SITES += (("news-d", 8004, "20"),)
+DEMO_SITES = (  # host (an alias of the demo container), port, days of November
+    ("news-a", 8001, "1[67]"),
+    ("news-b", 8002, "18"),
+    ("news-c", 8003, "19"),
+    ("news-d", 8004, "20"),
+)
+# host (an alias of the generated-sites container), port; each serves GENERATED_ARTICLES pages.
+GENERATED_SITES = (("site-a", 8101), ("site-b", 8102), ("site-c", 8103), ("site-d", 8104))
+TEST_ARTICLES = 60  # per generated site: over the load's pool threshold (40 pending pages)
 _PASSWORD_OF = {"airflow": "AIRFLOW_DB", "newsflow": "NEWS_DB", "newsflow_reader": "NEWS_READER"}
 STEPS = ("source.crawl", "source.load", "source.check")
 RUN_TIMEOUT = 900.0  # seconds for the run (about 2 min on 2 idle cores; shared ones are slower)
@@ -86,7 +96,8 @@ def say(message: str) -> None:
 def run(args: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run a command, its output to ours; raise on failure (check=False to allow it)."""
     kwargs.setdefault("check", True)
-    return subprocess.run(list(args), text=True, stdin=subprocess.DEVNULL, **kwargs)
+    kwargs.setdefault("stdin", subprocess.DEVNULL)  # nobody answers a prompt in CI
+    return subprocess.run(list(args), text=True, **kwargs)
 
 
 def free_port() -> int:
@@ -119,10 +130,9 @@ def ensure_packages() -> None:
 
 @dataclass
 class Docker:
-    """The client's environment; ``started`` holds the pid file of a daemon we started."""
+    """The docker client with its environment (DOCKER_HOST)."""
 
     env: dict[str, str]
-    started: Path | None = None
 
     def __call__(self, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return run([DOCKER_CLIENT, *args], env=self.env, **kwargs)
@@ -146,27 +156,19 @@ def docker_daemon() -> Iterator[Docker]:
     CACHE.mkdir(parents=True, exist_ok=True)
     lock = (CACHE / "lock").open("w")
     try:
-        import fcntl
-
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise SystemExit(f"docker-test: another run holds {CACHE}/lock") from None
-    # Short paths: the socket's must fit in 108 bytes.
-    run_dir = Path(tempfile.mkdtemp(prefix="newsflow-dockerd-"))
-    socket_path, pidfile, log = (
-        run_dir / "docker.sock",
-        run_dir / "dockerd.pid",
-        CACHE / "dockerd.log",
-    )
+    run_dir = Path(tempfile.mkdtemp(prefix="newsflow-dockerd-"))  # short: a socket path < 108 B
+    socket_path, log = run_dir / "docker.sock", CACHE / "dockerd.log"
     say(f"starting dockerd (data root {CACHE / 'data-root'}, log {log})")
     with log.open("w") as out:
         daemon = subprocess.Popen(
             ["dockerd", "--data-root", str(CACHE / "data-root"), "--exec-root", str(run_dir / "exec"),
-             "--host", f"unix://{socket_path}", "--pidfile", str(pidfile)],
+             "--host", f"unix://{socket_path}", "--pidfile", str(run_dir / "dockerd.pid")],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     docker.env["DOCKER_HOST"] = f"unix://{socket_path}"
-    docker.started = pidfile
     try:
         deadline = time.monotonic() + 60
         while not docker.answers():
@@ -219,34 +221,28 @@ def build_images(docker: Docker) -> None:
     """Every image of the offline deployment; Docker's layer cache makes a rebuild seconds."""
     debian_image(docker)
     started = time.monotonic()
-    build = ("build", "--quiet", "--build-arg", f"DEBIAN_BASE={DEBIAN_IMAGE}")
     for image, (dockerfile, context) in OFFLINE_IMAGES.items():
-        say(f"building {image}")
-        docker(
-            *build,
-            "-t",
-            image,
-            "-f",
-            str(REPO / dockerfile),
-            str(REPO / context),
-            stdout=subprocess.DEVNULL,
-        )
-    say(f"building {AIRFLOW_IMAGE} (docker/Dockerfile on {AIRFLOW_BASE_IMAGE})")
-    docker("build", "--quiet", "--build-arg", f"BASE_IMAGE={AIRFLOW_BASE_IMAGE}",
-           "-t", AIRFLOW_IMAGE, "-f", str(DOCKER_DIR / "Dockerfile"), str(REPO),
-           stdout=subprocess.DEVNULL)  # fmt: skip
+        _build(docker, image, REPO / dockerfile, REPO / context, DEBIAN_BASE=DEBIAN_IMAGE)
+    _build(docker, AIRFLOW_IMAGE, DOCKER_DIR / "Dockerfile", REPO, BASE_IMAGE=AIRFLOW_BASE_IMAGE)
     say(f"images built in {time.monotonic() - started:.0f} s")
+
+
+def _build(docker: Docker, image: str, dockerfile: Path, context: Path, **args: str) -> None:
+    say(f"building {image} ({dockerfile.relative_to(REPO)}, {', '.join(args.values())})")
+    options = [f"--build-arg={name}={value}" for name, value in args.items()]
+    command = ["build", "--quiet", *options, "-t", image, "-f", str(dockerfile), str(context)]
+    docker(*command, stdout=subprocess.DEVNULL)
 
 
 # --- the deployment ----------------------------------------------------------------------------
 
 
-def write_demo_sources(path: Path) -> list[str]:
-    """The test's sources file: one source per demo site; returns the sources' names."""
-    aliases = yaml.safe_load((DOCKER_DIR / "compose.demo.yaml").read_text())["services"]["demo"][
-        "networks"
-    ]["default"]["aliases"]
-    assert aliases == [host for host, _, _ in DEMO_SITES], "compose.demo.yaml serves other sites"
+def write_test_sources(path: Path) -> list[str]:
+    """The test's sources file: the four demo sites and the first generated site."""
+    services = yaml.safe_load((DOCKER_DIR / "compose.demo.yaml").read_text())["services"]
+    for service, sites in (("demo", DEMO_SITES), ("generated-sites", GENERATED_SITES)):
+        aliases = services[service]["networks"]["default"]["aliases"]
+        assert aliases == [site[0] for site in sites], f"compose.demo.yaml's {service}: {aliases}"
     entries = [
         demo_sources(
             f"http://{host}:{port}",
@@ -256,7 +252,20 @@ def write_demo_sources(path: Path) -> list[str]:
         )["sources"][0]
         for host, port, days in DEMO_SITES
     ]
-    return write_sources(path, entries)
+    return write_sources(path, [*entries, generated_source(*GENERATED_SITES[0])])
+
+
+def generated_source(host: str, port: int) -> dict[str, object]:
+    """A source for one generated site: its sitemap, no politeness delay (the site is ours)."""
+    return {
+        "name": f"generated-{host}",
+        "language": "en",
+        "allowed_domains": [host],
+        "sitemaps": [f"http://{host}:{port}/sitemap.xml"],
+        "article_url_pattern": r"/news/\d+\.html$",
+        "download_delay": 0,
+        "allow_private_networks": True,
+    }
 
 
 def write_sources(path: Path, entries: list[dict[str, object]]) -> list[str]:
@@ -274,7 +283,8 @@ class Deployment:
     workdir: Path
     workers: int = 2
     extra_files: tuple[str, ...] = ()
-    write_sources: Callable[[Path], list[str]] = write_demo_sources  # → the sources' names
+    write_sources: Callable[[Path], list[str]] = write_test_sources  # → the sources' names
+    generated_articles: int = TEST_ARTICLES
     secrets: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     postgres_port: int = 0
@@ -297,6 +307,7 @@ class Deployment:
             **self.docker.env,
             **self.secrets,
             "AIRFLOW_EXECUTOR": "CeleryExecutor",
+            "GENERATED_ARTICLES": str(self.generated_articles),
             "NEWSFLOW_IMAGE": AIRFLOW_IMAGE,
             "NEWSFLOW_SOURCES_FILE": str(self.workdir / "sources.yaml"),
             "POSTGRES_PORT": str(self.postgres_port),
@@ -313,7 +324,9 @@ class Deployment:
         )
 
     def up(self) -> None:
-        say(f"starting the deployment: {self.workers} Celery worker(s), four demo sites")
+        say(
+            f"starting the deployment: {self.workers} Celery worker(s), {len(self.sources)} sources"
+        )
         started = time.monotonic()
         self.compose("up", "-d", "--no-build", "--scale", f"airflow-worker={self.workers}")
         say(f"containers up in {time.monotonic() - started:.0f} s (airflow-init done)")
@@ -347,7 +360,7 @@ class Deployment:
         }
 
     def database_url(self, user: str, database: str) -> str:
-        """A URL for the published PostgreSQL port as ``user`` (airflow, newsflow, newsflow_reader)."""
+        """A URL of the published PostgreSQL port for ``user``, a key of _PASSWORD_OF."""
         password = self.secrets[f"{_PASSWORD_OF[user]}_PASSWORD"]
         return f"postgresql://{user}:{password}@127.0.0.1:{self.postgres_port}/{database}"
 

@@ -12,6 +12,9 @@ are heavier (the dev corpus's median is ~250 KB).
   ``edited``, so a revisit sees an edit. ``syndicated_from`` renders the same stories as a wire
   copy on another site (own template, own URLs, a credit line).
 - ``delay`` seconds are slept before each article response (a slow site, for kill tests).
+- ``first``: the number of the first article, so that several sites carry different stories;
+  ``host``/``port`` bind elsewhere than a free port on 127.0.0.1 and ``public_url`` is the base
+  written into the pages then (a host name on a compose network: ``make bench-scale``).
 """
 
 from __future__ import annotations
@@ -121,8 +124,15 @@ class GeneratedSite:
         delay: float = 0.0,
         syndicated_from: int | None = None,
         name: str = "Generated Gazette",
+        first: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url: str | None = None,
     ) -> None:
         self.articles = articles
+        self.first = first
+        self.address = (host, port)
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.undated = undated
         self.delay = delay
         self.syndicated = syndicated_from is not None
@@ -137,6 +147,8 @@ class GeneratedSite:
     @property
     def base_url(self) -> str:
         assert self._server is not None
+        if self.public_url:
+            return self.public_url
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
@@ -153,7 +165,7 @@ class GeneratedSite:
             pass
 
         Handler.site = site
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(self.address, Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -173,10 +185,10 @@ class GeneratedSite:
         rows = [
             f"<url><loc>{self.article_url(i)}</loc>"
             f"<lastmod>{self.published(i).isoformat()}</lastmod></url>"
-            for i in range(self.articles)
+            for i in range(self.first, self.first + self.articles)
         ]
         rows += [
-            f"<url><loc>{self.article_url(self.articles + j)}</loc></url>"
+            f"<url><loc>{self.article_url(self.first + self.articles + j)}</loc></url>"
             for j in range(self.undated)
         ]
         return (
@@ -187,7 +199,7 @@ class GeneratedSite:
         ).encode()
 
     def article(self, i: int) -> bytes | None:
-        if not 0 <= i < self.articles + self.undated:
+        if not self.first <= i < self.first + self.articles + self.undated:
             return None
         key = (i, self.edition if i in self.edited else 0)
         page = self._cache.get(key)
@@ -294,24 +306,42 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tools.generated_site --articles N``: serve until stdin closes; prints the URL."""
+    """``python -m tools.generated_site --articles N``: serve until stdin closes (``--forever``:
+    until SIGTERM, for a container without stdin); prints the URL."""
     import argparse
+    import signal
     import sys
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--first", type=int, default=0, help="number of the first article")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="default: a free one")
+    parser.add_argument("--public-url", help="base URL written into the pages (default: bound)")
     parser.add_argument(
         "--prerender",
         action="store_true",
         help="render every page before serving, so that a benchmark does not pay the site's CPU",
     )
+    parser.add_argument("--forever", action="store_true", help="serve until SIGTERM")
     args = parser.parse_args(argv)
-    with GeneratedSite(args.articles) as site:
+    with GeneratedSite(
+        args.articles,
+        first=args.first,
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+    ) as site:
         if args.prerender:
-            for i in range(args.articles):
+            for i in range(args.first, args.first + args.articles):
                 site.article(i)
         print(site.base_url, flush=True)
-        sys.stdin.read()  # the parent closes our stdin (or exits) to stop us
+        if args.forever:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+            stop.wait()
+        else:
+            sys.stdin.read()  # the parent closes our stdin (or exits) to stop us
     return 0
 
 
