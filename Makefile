@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export XDG_RUNTIME_DIR ?= $(CURDIR)/.newsflow/run
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup run demo test test-fast lint typecheck bench eval airflow airflow-stop ui-screenshot docker-test db-url clean
+.PHONY: help setup run demo test test-fast lint typecheck bench bench-scale eval airflow airflow-stop ui-screenshot docker-test db-url clean
 
 help:
 	@echo "make run       crawl every source in the default sources file into PostgreSQL"
@@ -22,6 +22,7 @@ help:
 	@echo "make typecheck mypy --strict on crawler/"
 	@echo "make eval      extraction quality on tests/corpus (F1, leaks, metadata, ms/page)"
 	@echo "make airflow   Airflow 3 locally: UI on http://127.0.0.1:8080 (make airflow-stop)"
+	@echo "make bench-scale  pages/s on 1 and 2 Celery workers in Docker (root; installs Docker)"
 	@echo "make docker-test  the Docker deployment built and run: 2 Celery workers (root; installs Docker)"
 	@echo "make ui-screenshot  PNGs of news_ingest's grid and the Sources page (own Airflow on :8081)"
 	@echo "make db-url    print the database URL (psql \"\$$(make -s db-url)\")"
@@ -69,6 +70,10 @@ eval: setup
 # Benchmarks print figures; they never assert on time (see benchmarks/README.md).
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; PYTHONPATH=$(CURDIR) $(RUN) python $$script || exit 1; done
+
+# Scale-out on Docker: 1 then 2 Celery workers, one core each (root, 5-10 min; not in `make bench`).
+bench-scale: setup
+	PYTHONPATH=$(CURDIR) $(RUN) python benchmarks/docker_scale.py
 
 # The Docker deployment for real (tools/docker_test.py): as root, installs Debian's docker.io,
 # docker-compose and debootstrap when missing, builds the images from Debian packages, runs

@@ -86,7 +86,7 @@ GENERATED_SITES = (("site-a", 8101), ("site-b", 8102), ("site-c", 8103), ("site-
 TEST_ARTICLES = 60  # per generated site: over the load's pool threshold (40 pending pages)
 _PASSWORD_OF = {"airflow": "AIRFLOW_DB", "newsflow": "NEWS_DB", "newsflow_reader": "NEWS_READER"}
 STEPS = ("source.crawl", "source.load", "source.check")
-RUN_TIMEOUT = 900.0  # seconds for the run (about 2 min on 2 idle cores; shared ones are slower)
+RUN_TIMEOUT = 900.0  # seconds for a run: the test's takes ~1 min on 2 shared cores
 
 
 def say(message: str) -> None:
