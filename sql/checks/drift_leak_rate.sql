@@ -5,44 +5,31 @@
 -- into bodies. Checked with drift_min_articles articles that day and drift_min_baseline_days days
 -- with articles before it. Zero rows = pass; the row names the source, the measure, the day,
 -- today's rate and the baseline's.
-WITH run AS (
-    SELECT (started_at AT TIME ZONE 'UTC')::date AS day
-    FROM crawl_runs
-    WHERE source = %(source)s AND run_id = %(run_id)s AND %(drift_enabled)s
-),
-bounds AS (
-    SELECT day,
-           (day - %(drift_baseline_days)s)::timestamp AT TIME ZONE 'UTC' AS baseline_start,
-           day::timestamp AT TIME ZONE 'UTC' AS day_start,
-           (day + 1)::timestamp AT TIME ZONE 'UTC' AS day_end
-    FROM run
-),
-seen AS (
-    SELECT a.first_seen_at >= b.day_start AS today,
-           (a.first_seen_at AT TIME ZONE 'UTC')::date AS day,
-           (newsflow_leak_reason(a.body) IS NOT NULL)::integer AS leaks
-    FROM bounds AS b
-    JOIN articles AS a
-      ON a.source = %(source)s AND a.first_seen_at >= b.baseline_start AND a.first_seen_at < b.day_end
+WITH seen AS (
+    SELECT d.run_day, d.today, d.seen_day AS day,
+           (newsflow_leak_reason((d.article).body) IS NOT NULL)::integer AS leaks
+    FROM newsflow_drift_articles(%(source)s, %(run_id)s, %(drift_baseline_days)s) AS d
+    WHERE %(drift_enabled)s
 ),
 measured AS (
-    SELECT count(*) FILTER (WHERE today) AS articles,
+    SELECT max(run_day) AS day,
+           count(*) FILTER (WHERE today) AS articles,
            avg(leaks) FILTER (WHERE today) AS today,
            count(DISTINCT day) FILTER (WHERE NOT today) AS baseline_days,
            avg(leaks) FILTER (WHERE NOT today) AS baseline
     FROM seen
 )
-SELECT 'source ' || %(source)s || ' on ' || b.day || ': leak rate '
+SELECT 'source ' || %(source)s || ' on ' || m.day || ': leak rate '
        || round(100 * m.today, 1) || ' percent (' || m.articles || ' articles), baseline '
        || round(100 * m.baseline, 1) || ' percent (' || m.baseline_days
        || ' days before); alarm when more than ' || round(100 * %(drift_leak_rate_max_rise)s, 1)
        || ' points above' AS message,
        %(source)s AS source,
        'leak_rate' AS measure,
-       b.day,
+       m.day,
        round(m.today, 3) AS today,
        round(m.baseline, 3) AS baseline
-FROM measured AS m, bounds AS b
+FROM measured AS m
 WHERE m.articles >= %(drift_min_articles)s
   AND m.baseline_days >= %(drift_min_baseline_days)s
   AND m.today > m.baseline + %(drift_leak_rate_max_rise)s;
