@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks.machine import describe_machine
 from benchmarks.pg import postgres_server
 from crawler.db import query, transaction
 from crawler.db.migrate import migrate
@@ -102,12 +102,7 @@ def main() -> int:
     parser.add_argument("--stored", type=int, nargs="+", default=[0, 1_000_000])
     parser.add_argument("--articles", type=int, default=2_000)
     args = parser.parse_args()
-    load1, load5, _ = os.getloadavg()
-    print(
-        f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
-        f"{platform.release()}, load average {load1:.2f}/{load5:.2f} (1/5 min); "
-        f"Python {platform.python_version()}"
-    )
+    print(describe_machine())
     print(
         f"site: {args.articles:,} generated pages, the first {args.articles // 2:,} already stored;"
         " the crawl fetches the others"

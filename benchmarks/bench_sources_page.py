@@ -12,8 +12,6 @@ machine's conditions; it asserts nothing on time. Run: ``make bench`` or
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -23,6 +21,7 @@ from datetime import UTC, datetime
 import psycopg2
 
 from benchmarks.bench_sql import _p95
+from benchmarks.machine import describe_machine
 from benchmarks.pg import postgres_server
 from crawler.db import query
 from crawler.db.migrate import migrate
@@ -62,12 +61,7 @@ def main() -> int:
                 (version,) = cur.fetchone()  # type: ignore[misc]
                 cur.execute("SELECT count(*) FROM crawl_runs")
                 (runs,) = cur.fetchone()  # type: ignore[misc]
-                load1, load5, _ = os.getloadavg()
-                print(
-                    f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
-                    f"{platform.release()}, load average {load1:.2f}/{load5:.2f} (1/5 min); "
-                    f"Python {platform.python_version()}"
-                )
+                print(describe_machine())
                 print(f"PostgreSQL {version}, psycopg2 {psycopg2.__version__}")
                 print(
                     f"data: {SOURCES} sources x {DAYS} days = {runs:,} runs and their checks; "

@@ -9,8 +9,6 @@ it asserts nothing on time. Run: ``make bench`` or ``.venv/bin/python benchmarks
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import sys
 import time
@@ -20,6 +18,7 @@ from typing import Any
 
 import psycopg2
 
+from benchmarks.machine import describe_machine
 from benchmarks.pg import postgres_server
 from crawler.config import load_config
 from crawler.db import query
@@ -95,12 +94,7 @@ def main() -> int:
                 (version,) = cur.fetchone()  # type: ignore[misc]
                 cur.execute("SELECT pg_size_pretty(pg_total_relation_size('articles'))")
                 (size,) = cur.fetchone()  # type: ignore[misc]
-                load1, load5, _ = os.getloadavg()
-                print(
-                    f"machine: {os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
-                    f"{platform.release()}, load average {load1:.2f}/{load5:.2f} (1/5 min); "
-                    f"Python {platform.python_version()}"
-                )
+                print(describe_machine())
                 print(f"PostgreSQL {version} ({server_kind}), psycopg2 {psycopg2.__version__}")
                 print(
                     f"data: {ROWS:,} generated articles (ja/zh/en, ~100 characters of body), "
