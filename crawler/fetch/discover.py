@@ -90,7 +90,8 @@ def _news_entries(body: bytes) -> dict[str, datetime | None]:
         recover=True, resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
-        # None for a document with no element at all (recover=True), whatever the stubs say.
+        # None for a document with no element at all (recover=True), though lxml-stubs type it as
+        # an element.
         root: lxml.etree._Element | None = lxml.etree.fromstring(body, parser)
     except lxml.etree.XMLSyntaxError:
         return {}
