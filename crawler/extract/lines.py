@@ -24,6 +24,8 @@ _NEAR_DUP_RATIO = 0.75
 # match more than ~70 characters: only a line's tail is searched (the whole of a 500-character
 # paragraph took ~40 us per search, and each line was searched up to six times).
 _CREDIT_TAIL_CHARS = 100
+# Around a name typed as a line of its own: "— Jane Doe", "Jane Doe."
+_NAME_LINE_STRIP = " .-–—"
 
 
 def line_key(line: str) -> str:
@@ -145,14 +147,18 @@ def clean_lines(
 
 
 def drop_byline(body: str, authors: tuple[str, ...]) -> str:
-    """``body`` without a byline among its first lines ("By Jane Doe", "山田太郎 記者"): a short
-    line written as a byline that names one of the ``authors``."""
-    if not authors:
-        return body
+    """``body`` without its byline: among its first lines, a short line written as a byline that
+    names one of the ``authors`` ("By Jane Doe", "山田太郎 記者"); among its first lines or as its
+    last, a line that is only an author's name (a byline typed as a paragraph, or a signature)."""
     lines = body.split("\n")
-    for i, line in enumerate(lines[: rules.BYLINE_SCAN_LINES]):
-        if (
-            len(line) <= rules.MAX_BYLINE_CHARS
+    if not authors or len(lines) < 2:  # a body is never emptied
+        return body
+    names = {author.casefold() for author in authors}
+    for i in sorted({*range(min(rules.BYLINE_SCAN_LINES, len(lines))), len(lines) - 1}):
+        line = lines[i]
+        if line.strip(_NAME_LINE_STRIP).casefold() in names or (
+            i < rules.BYLINE_SCAN_LINES
+            and len(line) <= rules.MAX_BYLINE_CHARS
             and rules.BYLINE_RE.search(line)
             and any(author in line for author in authors)
         ):

@@ -8,6 +8,8 @@ from crawler.extract import extract
 from crawler.models import Article
 from tests.extract.sample_pages import FIXTURE_URL, PARA, body_page
 
+_AUTHOR = "<meta name='author' content='Jane Doe'>"
+
 
 @pytest.mark.parametrize(
     "prompt",
@@ -93,3 +95,24 @@ def test_links_to_this_page_or_to_no_page_are_not_headlines() -> None:
     )
     keys = link_keys(tree, "https://site.example/story")
     assert keys == {line_key("Another story on the same site")}
+
+
+@pytest.mark.parametrize(
+    "where", ["first", "last"], ids=["byline typed as the first paragraph", "signature"]
+)
+def test_a_line_that_is_only_the_authors_name_is_dropped(where: str) -> None:
+    name = "<p>Jane Doe</p>"
+    inner = name + PARA if where == "first" else PARA + name
+    result = extract(body_page(inner, head=_AUTHOR), FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert result.authors == ("Jane Doe",)
+    assert "Jane Doe" not in result.body
+
+
+def test_the_authors_name_inside_the_text_is_kept() -> None:
+    days = ("Monday", "Wednesday", "Thursday", "Friday")
+    paras = [PARA.replace("Tuesday", day) for day in days]
+    inner = PARA + "".join(paras[:2]) + "<p>Jane Doe</p>" + "".join(paras[2:])
+    result = extract(body_page(inner, head=_AUTHOR), FIXTURE_URL)
+    assert isinstance(result, Article)
+    assert "Jane Doe" in result.body.split("\n")
