@@ -225,6 +225,39 @@ LIST_HEADINGS = (
     "últimas noticias",
     "contenido relacionado",
     "también te puede interesar",
+    # it, pt, nl
+    "articoli correlati",
+    "potrebbe interessarti anche",
+    "i più letti",
+    "notizie correlate",
+    "leia também",
+    "mais lidas",
+    "notícias relacionadas",
+    "gerelateerde artikelen",
+    "meest gelezen",
+    # da, nb/no, sv, fi
+    "mest læste",
+    "mest lest",
+    "mest lästa",
+    "relaterte artikler",
+    "relaterede artikler",
+    "relaterade artiklar",
+    "luetuimmat",
+    # pl, cs, ru, tr
+    "najczęściej czytane",
+    "powiązane artykuły",
+    "nejčtenější",
+    "související články",
+    "читайте также",
+    "самое читаемое",
+    "похожие новости",
+    "en çok okunanlar",
+    "ilgili haberler",
+    # id, vi
+    "berita terkait",
+    "terpopuler",
+    "tin liên quan",
+    "đọc nhiều nhất",
 )
 TOC_HEADINGS = (
     "目次",
@@ -306,7 +339,9 @@ LEFTOVER_LINE_RE = _heading_pattern(LEFTOVER_LINES)
 READ_MORE_PREFIX_RE = re.compile(
     r"^\W{0,3}(?:read\s+more|read\s+also|also\s+read|see\s+also|related|more\s+on\s+this|"
     r"lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|auch\s+interessant|"
-    r"lire\s+aussi|à\s+lire\s+aussi|lee\s+también|"
+    r"lire\s+aussi|à\s+lire\s+aussi|lee\s+también|lea\s+también|leggi\s+anche|leia\s+também|"
+    r"lees\s+ook|les\s+også|læs\s+også|läs\s+också|lue\s+myös|czytaj\s+(?:też|także)|"
+    r"čtěte\s+také|читайте\s+также|baca\s+juga|xem\s+thêm|ilgili\s+haber|"
     r"関連記事|関連ニュース|あわせて読みたい|合わせて読みたい|"
     r"延伸閱讀|延伸阅读|相關新聞|相关新闻|相關閱讀|相关阅读|相關報導|相关报道|推薦閱讀|推荐阅读|"
     r"관련\s?기사|관련\s?뉴스|함께\s?보면\s?좋은)\s*[:：】\]>»|｜]",

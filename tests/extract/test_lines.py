@@ -16,6 +16,10 @@ _AUTHOR = "<meta name='author' content='Jane Doe'>"
     [
         "<p><strong>READ MORE:</strong> <a href='/x'>Storm forces thousands to leave</a></p>",
         "<p>【関連記事】<a href='/x'>台風が北上 週末は大雨の恐れ</a></p>",
+        "<p>Les også: <a href='/x'>Storm tvinger tusenvis fra hjemmene sine</a></p>",
+        "<p>Baca juga: <a href='/x'>Badai memaksa ribuan warga mengungsi</a></p>",
+        "<div><h3>Читайте также</h3><ul><li><a href='/x'>Шторм вынудил тысячи людей уехать</a></li>"
+        "<li><a href='/y'>Мост закрыт на ремонт до весны</a></li></ul></div>",
         "<p><em>Follow us on Facebook and Instagram for the latest updates.</em></p>",
         "<p>ⓒ 남도일보, 무단 전재 및 재배포 금지</p>",
         "<p>This article is for subscribers only. Subscribe to continue reading.</p>",
