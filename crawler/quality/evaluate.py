@@ -216,8 +216,10 @@ def load_snippet_corpus(root: Path) -> list[Case]:
 
 
 def tokens(text: str) -> collections.Counter[str]:
-    """Bag of tokens: one per CJK character, one per other lowercased word."""
-    return collections.Counter(units(text.lower()))
+    """Bag of tokens: one per CJK character, one per other lowercased word. Text is compared in
+    NFC: a gold typed with decomposed umlauts ("fu" + U+0308 + "r") is the same text as "für",
+    and a word split at its combining mark would score as two wrong tokens."""
+    return collections.Counter(units(unicodedata.normalize("NFC", text).lower()))
 
 
 def prf(predicted: str, gold: str) -> tuple[float, float, float]:

@@ -69,6 +69,11 @@ def test_prf_is_bag_of_tokens() -> None:
     assert prf("", "a") == (0.0, 0.0, 0.0)
 
 
+def test_prf_compares_canonically_equivalent_text_as_equal() -> None:
+    decomposed = "Fu\u0308r die Su\u0308dtiroler A\u0308rztekammer"
+    assert prf("Für die Südtiroler Ärztekammer", decomposed) == (1.0, 1.0, 1.0)
+
+
 def test_loader_reads_both_schemas_and_skips_unlabelled(tmp_path: Path) -> None:
     _write(tmp_path, "en", "ours", "<p>x</p>", {"url": "u", "language": "en", "title": "T",
            "body": "b", "authors": ["A"], "published": "2025-01-02T03:04:00+00:00",
