@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 import trafilatura
 from trafilatura.settings import use_config
@@ -133,6 +134,10 @@ def _extract(
     if head.startswith(_BINARY_MAGIC) or data[:4096].count(b"\x00") > 16:
         return Rejection("not_html", "binary content")
     text = decode_html(data, declared_encoding)
+    # Text is stored in NFC, the web's normalization form (W3C Character Model), as trafilatura
+    # does: "য়" sent as one code point or as two is one string for search, dedup and consumers.
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     if text.count("\ufffd") > rules.MAX_REPLACEMENT_SHARE * max(len(text), 1):
         return Rejection("undecodable", "too many undecodable bytes")
     if not _HTML_TAG_RE.search(text[:65536]):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawler.extract import extract
 from crawler.extract.encoding import codec_for, decode_html
+from crawler.models import Article
 
 
 @pytest.mark.parametrize(
@@ -85,3 +89,16 @@ def test_decode_falls_back_when_declared_charset_does_not_fit() -> None:
 )
 def test_decode_never_raises(data: bytes, declared: str | None) -> None:
     assert isinstance(decode_html(data, declared), str)
+
+
+def test_extracted_text_is_nfc() -> None:
+    decomposed = "Die Su\u0308dtiroler A\u0308rztekammer tagt heute. " * 12
+    html = (
+        "<html lang='de'><head><title>Gru\u0308ndung</title></head><body><article>"
+        f"<h1>Gru\u0308ndung</h1><p>{decomposed}</p><p>{decomposed}</p></article></body></html>"
+    ).encode()
+    result = extract(html, "https://news.example/a/1")
+    assert isinstance(result, Article)
+    assert result.title == "Gründung"
+    assert "Südtiroler Ärztekammer" in result.body
+    assert unicodedata.is_normalized("NFC", result.body)
