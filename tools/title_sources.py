@@ -27,7 +27,8 @@ from pathlib import Path
 from trafilatura.utils import load_html
 
 from crawler.extract.metadata import Metadata, _ld_str, _strip_site, _text_of
-from crawler.quality.evaluate import _norm, load_corpus
+from crawler.quality.corpus import load_corpus
+from crawler.quality.scoring import _norm
 
 ROLES = ("ld_headline", "ld_name", "og_title", "twitter_title", "title_tag", "h1", "itemprop")
 OURS = "extractor"

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.extract import extract
 from crawler.models import Article
-from crawler.quality.evaluate import prf
+from crawler.quality.scoring import prf
 from tests.extract.layouts import LANGUAGES, LAYOUTS, page
 
 MIN_F1 = 0.97

@@ -13,7 +13,9 @@ import pytest
 
 from crawler.extract import extract
 from crawler.models import Article
-from crawler.quality.evaluate import Row, evaluate, load_corpus, ours, prf, summarize
+from crawler.quality.corpus import load_corpus
+from crawler.quality.evaluate import evaluate, ours
+from crawler.quality.scoring import Row, prf, summarize
 from tests.extract.layouts import LANGUAGES, LAYOUTS, page
 
 CORPUS = Path(__file__).parents[1] / "corpus"

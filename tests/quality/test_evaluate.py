@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import main
+from crawler.quality.corpus import Case, load_corpus
 from crawler.quality.evaluate import (
-    Case,
-    Prediction,
-    count_snippets,
     evaluate,
     evaluate_many,
     format_markdown,
     format_rows,
     label_notes,
-    load_corpus,
-    prf,
     run_eval,
+)
+from crawler.quality.scoring import (
+    Prediction,
+    count_snippets,
+    prf,
     score_page,
     snippet_scores,
     summarize,
