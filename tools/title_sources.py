@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for case in load_corpus(args.corpus):
         if not case.title or case.rejected:
             continue
-        values, pick = declared_titles(case.html_path.read_bytes(), case.url)
+        values, pick = declared_titles(case.html(), case.url)
         gold = _norm(case.title)
         hits = {r: values[r] == gold for r in ROLES}
         hits[OURS] = pick == gold

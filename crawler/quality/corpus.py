@@ -11,10 +11,16 @@ name of its folder (``pages/ja/x.html`` → ``ja``). Two JSON schemas are read:
 A directory holding ``evaldata.json`` is read in trafilatura's evaluation format instead
 (``tests/`` of adbar/trafilatura: ``{url: {file, with, without}}``, the HTML in ``cache/`` or
 ``eval/``).
+
+A directory holding ``ground-truth.json`` and ``html/`` is read in the format of Zyte's article
+extraction benchmark (AEB, github.com/scrapinghub/article-extraction-benchmark):
+``{id: {articleBody, url}}``, the page in ``html/<id>.html.gz`` (gzip, UTF-8). AEB is held out:
+no rule was tuned on it, so its pages only ever measure.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from dataclasses import dataclass
@@ -44,6 +50,14 @@ class Case:
     must: tuple[str, ...] = ()
     must_not: tuple[str, ...] = ()
 
+    # AEB's format: the body is scored by AEB's own shingle metric (crawler.quality.scoring)
+    shingles: bool = False
+
+    def html(self) -> bytes:
+        """The page as fetched (a ``.gz`` file decompressed)."""
+        data = self.html_path.read_bytes()
+        return gzip.decompress(data) if self.html_path.suffix == ".gz" else data
+
     @property
     def snippets(self) -> bool:
         """Whether the page is scored by "with"/"without" strings instead of a gold body."""
@@ -52,9 +66,12 @@ class Case:
 
 def load_corpus(root: Path) -> list[Case]:
     """Every ``*.json`` with a sibling ``.html`` under ``root``, sorted by path; or the pages of
-    ``root/evaldata.json`` (trafilatura's format), sorted by URL."""
+    ``root/evaldata.json`` (trafilatura's format), sorted by URL; or those of
+    ``root/ground-truth.json`` (AEB's), sorted by id."""
     if (root / EVALDATA).is_file():
         return load_snippet_corpus(root)
+    if (root / AEB_GROUND_TRUTH).is_file() and (root / "html").is_dir():
+        return load_aeb_corpus(root)
     cases = []
     for jpath in sorted(root.rglob("*.json")):
         hpath = jpath.with_suffix(".html")
@@ -108,6 +125,35 @@ def load_snippet_corpus(root: Path) -> list[Case]:
                 language=None,
                 must=tuple(item.get("with") or ()),
                 must_not=tuple(item.get("without") or ()),
+            )
+        )
+    return cases
+
+
+AEB_GROUND_TRUTH = "ground-truth.json"
+
+
+def load_aeb_corpus(root: Path) -> list[Case]:
+    """AEB: ``root/ground-truth.json`` and each page in ``root/html/<id>.html.gz`` (pages whose
+    file is missing are skipped, with a warning)."""
+    data: dict[str, dict[str, Any]] = json.loads(
+        (root / AEB_GROUND_TRUTH).read_text(encoding="utf-8")
+    )
+    cases = []
+    for page_id in sorted(data):
+        path = root / "html" / f"{page_id}.html.gz"
+        if not path.is_file():
+            LOGGER.warning("%s: %s not found", page_id, path)
+            continue
+        cases.append(
+            Case(
+                group=root.name,
+                name=page_id,
+                html_path=path,
+                url=data[page_id].get("url") or "",
+                language=None,
+                body=data[page_id].get("articleBody") or "",
+                shingles=True,
             )
         )
     return cases

@@ -6,14 +6,16 @@ newsflow extracts each page with the template lines of its site (``crawler.load.
 learnt first from the corpus's pages of that site when it has enough of them: pages are grouped
 by host name (an archived copy by the archived page's), and a page without one is alone.
 
-Peers for ``--compare`` (optional, ``uv sync --group compare``): trafilatura's defaults,
-newspaper4k, readability-lxml, news-please. Peers that take text instead of bytes get the page
-decoded by our ``decode_html`` (their best case); an exception or empty text counts as rejected.
+Peers for ``--compare`` (optional, ``uv sync --group compare``): trafilatura's defaults (on AEB,
+the benchmark's own call), newspaper4k, readability-lxml, news-please. Peers that take text
+instead of bytes get the page decoded by our ``decode_html`` (their best case); an exception or
+empty text counts as rejected.
 """
 
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import re
 import time
@@ -23,8 +25,16 @@ from pathlib import Path
 
 from crawler.extract.dates import parse_datetime
 from crawler.quality.alarms import GoldArticle, check_gold
-from crawler.quality.corpus import Case, load_corpus
-from crawler.quality.scoring import PageScore, Prediction, Row, score_page, summarize
+from crawler.quality.corpus import AEB_GROUND_TRUTH, EVALDATA, Case, load_corpus
+from crawler.quality.scoring import (
+    PageScore,
+    Prediction,
+    Row,
+    score_page,
+    shingle_std,
+    shingle_summary,
+    summarize,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -48,7 +58,7 @@ def evaluate_many(
         for extractor in extractors.values():
             _run(extractor, cases[0])
     for case in cases:
-        html = case.html_path.read_bytes()
+        html = case.html()
         for name, extractor in extractors.items():
             prediction, seconds = _run(extractor, case, html)
             scores[name].append(score_page(case, prediction, seconds))
@@ -57,7 +67,7 @@ def evaluate_many(
 
 def _run(extractor: Extractor, case: Case, html: bytes | None = None) -> tuple[Prediction, float]:
     if html is None:
-        html = case.html_path.read_bytes()
+        html = case.html()
     started = time.perf_counter()
     try:
         prediction = extractor(html, case.url)
@@ -161,16 +171,24 @@ def _authors(value: object) -> tuple[str, ...]:
     return ()
 
 
-def _trafilatura() -> Extractor:
+def _trafilatura(aeb: bool = False) -> Extractor:
+    """trafilatura's defaults; with ``aeb``, as AEB's ``extractors/run_trafilatura.py`` calls it
+    (the page read as UTF-8 text, no URL, comments left out), so that its published score and
+    this run measure the same thing."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
     def run(html: bytes, url: str) -> Prediction:
-        # Timed: trafilatura's default call, text (and comments) only. Its metadata, which that
-        # call does not read, is read afterwards for the title/date/author columns.
-        started = time.perf_counter()
-        body = trafilatura.extract(html, url=url or None) or ""
+        # Timed: trafilatura's call, text (and by default comments) only. Its metadata, which
+        # that call does not read, is read afterwards for the title/date/author columns.
+        if aeb:  # as their gzip.open(path, "rt", encoding="utf8").read()
+            page = io.TextIOWrapper(io.BytesIO(html), encoding="utf8").read()
+            started = time.perf_counter()
+            body = trafilatura.extract(page, include_comments=False) or ""
+        else:
+            started = time.perf_counter()
+            body = trafilatura.extract(html, url=url or None) or ""
         seconds = time.perf_counter() - started
         tree = load_html(html)
         meta = extract_metadata(tree, default_url=url or None) if tree is not None else None
@@ -249,17 +267,19 @@ def _news_please() -> Extractor:
 
 
 _PEER_FACTORIES: dict[str, Callable[[], Extractor]] = {
-    "trafilatura": _trafilatura,
     "newspaper4k": _newspaper4k,
     "readability": _readability,
     "news-please": _news_please,
 }
 
 
-def load_extractor(name: str) -> Extractor:
-    """``newsflow`` or a peer name; raises ImportError when the peer is not installed."""
+def load_extractor(name: str, *, aeb: bool = False) -> Extractor:
+    """``newsflow`` or a peer name (with ``aeb``, trafilatura as AEB runs it); raises ImportError
+    when the peer is not installed."""
     if name == "newsflow":
         return ours
+    if name == "trafilatura":
+        return _trafilatura(aeb)
     return _PEER_FACTORIES[name]()
 
 
@@ -277,9 +297,7 @@ def with_site_templates(cases: Sequence[Case]) -> tuple[Extractor, list[str]]:
     grouped = [
         (site, c) for site, members in sites.items() if len(members) >= MIN_PAGES for c in members
     ]
-    templates = learn_site_templates(
-        [(site, c.html_path.read_bytes(), c.url) for site, c in grouped]
-    )
+    templates = learn_site_templates([(site, c.html(), c.url) for site, c in grouped])
     by_url = {c.url: templates[site] for site, c in grouped if site in templates}
     note = (
         f"newsflow: {sum(len(m) >= MIN_PAGES for m in sites.values())} site(s) with at least "
@@ -306,12 +324,15 @@ def run_eval(
     gold articles (``crawler.quality.alarms``), and their false alarms are noted."""
     cases = load_corpus(root)
     if not cases:
-        raise ValueError(f"no labelled pages (*.html + *.json) under {root}")
+        raise ValueError(
+            f"no labelled pages under {root} (*.html + *.json, {EVALDATA} or {AEB_GROUND_TRUTH})"
+        )
     notes: list[str] = []
     loaded: dict[str, Extractor] = {}
+    aeb = all(c.shingles for c in cases)
     for name in extractors:
         try:
-            loaded[name] = load_extractor(name)
+            loaded[name] = load_extractor(name, aeb=aeb)
         except ImportError as err:
             notes.append(f"{name}: not installed ({err.name}); run `uv sync --group compare`")
     if "newsflow" in loaded:
@@ -322,11 +343,25 @@ def run_eval(
     for name, scores in all_scores.items():
         rows.extend(summarize(name, scores))
         notes.extend(label_notes(name, scores))
+        if aeb:
+            notes.append(_aeb_note(name, scores))
         if worst:
             notes.extend(_worst_notes(name, scores, worst))
     if checks_server:
         notes.extend(_alarm_notes(checks_server, gold_articles(all_scores.get("newsflow", []))))
     return rows, notes
+
+
+def _aeb_note(name: str, scores: Sequence[PageScore]) -> str:
+    """The overall scores with the bootstrap std AEB's README prints beside them."""
+    values = shingle_summary(scores)
+    stds = shingle_std(scores)
+    cells = (
+        f"{label} {value:.3f} ± {std:.3f}"
+        for label, value, std in zip(("P", "R", "F1", "accuracy"), values, stds, strict=True)
+        if value is not None
+    )
+    return f"{name}: AEB {', '.join(cells)} (± bootstrap std, 1000 resamples)"
 
 
 def label_notes(name: str, scores: Sequence[PageScore]) -> list[str]:

@@ -11,11 +11,18 @@ trafilatura's format (with/without strings) is scored as trafilatura's own ``tes
 scores it: a "with" string found in the text (white space normalized, case kept) is a true
 positive, a "without" string found is a false positive; counts are summed over all pages (micro),
 then P = tp/(tp+fp), R = tp/(tp+fn), accuracy = (tp+tn)/all and F = 2tp/(2tp+fp+fn).
+
+AEB's pages are scored as AEB's own ``evaluate.py`` scores them (see :func:`shingle_counts`):
+shingles of 4 ``\\w+`` tokens (case kept), per-page P and R averaged over the pages where each is
+defined, F1 of those two means, accuracy = share of pages whose tokens equal the gold's.
 """
 
 from __future__ import annotations
 
 import collections
+import random
+import re
+import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +66,7 @@ class PageScore:
     language_ok: bool | None = None
     rejection_ok: bool = True
     counts: Counts | None = None  # snippet pages: (tp, fp, fn, tn)
+    exact: bool | None = None  # AEB pages: the text's tokens are the gold's, all of them
 
     @property
     def empty(self) -> bool:
@@ -76,7 +84,7 @@ class Row:
     precision: float | None
     recall: float | None
     f1: float | None
-    accuracy: float | None  # snippet corpora only
+    accuracy: float | None  # snippet corpora and AEB only
     empty: int  # pages where the extractor returned no text
     leak: float | None
     title: float | None
@@ -103,8 +111,76 @@ def prf(predicted: str, gold: str) -> tuple[float, float, float]:
     common = sum((p & g).values())
     precision = common / sum(p.values()) if p else 0.0
     recall = common / sum(g.values()) if g else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    return precision, recall, _f1(precision, recall)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+# AEB's metric, as its evaluate.py defines it (github.com/scrapinghub/article-extraction-benchmark,
+# evaluate.py: _TOKEN_RE, _tokenize, _ngrams, string_shingle_matching, precision_score,
+# recall_score, metrics_from_tp_fp_fns, get_accuracy). Unlike ``tokens`` above, case is kept and
+# a run of CJK characters is one token: the benchmark's numbers must stay comparable.
+_AEB_TOKEN = re.compile(r"\w+")  # their flags (IGNORECASE, MULTILINE...) do not change \w+
+AEB_SHINGLE = 4  # string_shingle_matching's ngram_n
+
+
+def aeb_tokens(text: str) -> list[str]:
+    """AEB's ``_tokenize``."""
+    return _AEB_TOKEN.findall(text or "")
+
+
+def _shingles(text: str) -> collections.Counter[tuple[str, ...]]:
+    """AEB's ``_ngrams``: every run of 4 tokens; a text of 1-3 tokens is one shorter shingle."""
+    t = aeb_tokens(text)
+    runs = (tuple(t[i : i + AEB_SHINGLE]) for i in range(max(1, len(t) - AEB_SHINGLE + 1)))
+    return collections.Counter(run for run in runs if run)
+
+
+def shingle_counts(predicted: str, gold: str) -> tuple[float, float, float]:
+    """AEB's ``string_shingle_matching``: (tp, fp, fn) of shingles, divided by their sum so that
+    a long page weighs no more than a short one; (0, 0, 0) when neither text has a shingle."""
+    p, g = _shingles(predicted), _shingles(gold)
+    tp, fp, fn = sum((p & g).values()), sum((p - g).values()), sum((g - p).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def shingle_rates(tp: float, fp: float, fn: float) -> tuple[float | None, float | None]:
+    """AEB's ``precision_score`` and ``recall_score`` of one page; None where
+    ``metrics_from_tp_fp_fns`` leaves the page out of the mean: precision on a page with no
+    predicted shingle (an empty text is not imprecise), recall on one with no gold shingle."""
+    # Their "tp == fp == 0 → 0.0" (resp. tp == fn) never applies: such a page is left out.
+    precision = recall = None
+    if tp + fp > 0:
+        precision = 1.0 if fp == fn == 0 else tp / (tp + fp)
+    if tp + fn > 0:
+        recall = 1.0 if fp == fn == 0 else tp / (tp + fn)
+    return precision, recall
+
+
+def shingle_summary(
+    scores: Sequence[PageScore],
+) -> tuple[float | None, float | None, float | None, float | None]:
+    """AEB's ``metrics_from_tp_fp_fns`` and accuracy over pages: precision, recall (each the mean
+    over the pages where it is defined), F1 of those two means (not a mean of pages' F1), and the
+    share of pages whose tokens are exactly the gold's."""
+    precision = _mean(s.precision for s in scores)
+    recall = _mean(s.recall for s in scores)
+    f1 = None if precision is None or recall is None else _f1(precision, recall)
+    return precision, recall, f1, _mean(s.exact for s in scores)
+
+
+def shingle_std(
+    scores: Sequence[PageScore], resamples: int = 1000, seed: int = 0
+) -> tuple[float, ...]:
+    """The bootstrap standard deviations AEB reports beside P, R, F1 and accuracy: the pages drawn
+    with replacement ``resamples`` times (seeded, so that a rerun prints the same)."""
+    rng = random.Random(seed)
+    draws = [shingle_summary(rng.choices(scores, k=len(scores))) for _ in range(resamples)]
+    columns = [[v for d in draws if (v := d[i]) is not None] for i in range(4)]
+    return tuple(statistics.stdev(c) if len(c) > 1 else 0.0 for c in columns)
 
 
 def _ws(text: str) -> str:
@@ -166,6 +242,12 @@ def score_page(case: Case, prediction: Prediction, seconds: float) -> PageScore:
     if case.rejected:
         return score
     body = "" if prediction.rejected else prediction.body
+    if case.shingles:
+        score.precision, score.recall = shingle_rates(*shingle_counts(body, case.body))
+        if score.precision is not None or score.recall is not None:
+            score.f1 = _f1(score.precision or 0.0, score.recall or 0.0)
+        score.exact = aeb_tokens(body) == aeb_tokens(case.body)
+        return score
     if case.snippets:
         score.counts = count_snippets(case, body)
         score.precision, score.recall, score.f1, _ = snippet_scores(score.counts)
@@ -208,6 +290,8 @@ def summarize(name: str, scores: Sequence[PageScore]) -> list[Row]:
         if counted and len(counted) == len(articles):  # trafilatura's way: micro, not per page
             tp, fp, fn, tn = (sum(column) for column in zip(*counted, strict=True))
             precision, recall, f1, accuracy = snippet_scores((tp, fp, fn, tn))
+        if articles and all(s.case.shingles for s in articles):
+            precision, recall, f1, accuracy = shingle_summary(articles)
         rows.append(
             Row(
                 extractor=name,

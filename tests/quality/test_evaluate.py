@@ -1,4 +1,5 @@
-"""Evaluation: corpus loading (both schemas), token scoring, metadata matching, the report."""
+"""Evaluation: corpus loading (every format), token, snippet and AEB scoring, metadata matching,
+the report."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ from crawler.quality.evaluate import (
 )
 from crawler.quality.scoring import (
     Prediction,
+    aeb_tokens,
     count_snippets,
     prf,
     score_page,
+    shingle_counts,
+    shingle_rates,
+    shingle_std,
+    shingle_summary,
     snippet_scores,
     summarize,
     tokens,
@@ -291,3 +297,101 @@ def test_extractors_take_turns_page_by_page(tmp_path: Path) -> None:
     scores = evaluate_many(load_corpus(tmp_path), {"first": first, "second": second})
     assert [c[0] for c in calls[2:]] == ["first", "second", "first", "second"]  # after warm-up
     assert [s.seconds for s in scores["first"]] == [0.5, 0.5]  # the extractor's own timing
+
+
+# --- AEB (Zyte's article-extraction-benchmark) ---------------------------------------------------
+
+AEB_FIXTURE = Path(__file__).parents[1] / "fixtures" / "aeb"
+
+
+def test_loader_reads_aeb_ground_truth_and_gzipped_pages() -> None:
+    cases = load_corpus(AEB_FIXTURE)
+    assert [c.name for c in cases] == ["bridge", "empty", "rain", "short"]
+    bridge = cases[0]
+    assert bridge.shingles and not bridge.snippets and bridge.group == "aeb"
+    assert bridge.url == "https://gazette.example/2026/bridge-reopens"
+    assert bridge.body == "The bridge reopened on Monday after repairs."
+    html = bridge.html()  # html/bridge.html.gz, decompressed
+    assert html.startswith(b"<!DOCTYPE html>") and b"reopened on Monday" in html
+
+
+def test_aeb_tokens_and_shingles_as_its_evaluate_py() -> None:
+    # AEB's tests.py: \w+ tokens, case kept; shingles of 4, or one shorter of a short text
+    assert aeb_tokens("a b,cd:e(foo,bar) ") == ["a", "b", "cd", "e", "foo", "bar"]
+    assert shingle_counts("", "") == (0.0, 0.0, 0.0)
+    # 7 gold tokens (4 shingles) inside 10 predicted (7 shingles): tp 4, fp 3, fn 0, over 7
+    assert shingle_counts("x The bridge reopened on Monday after repairs y z", BRIDGE) == (
+        pytest.approx(4 / 7),
+        pytest.approx(3 / 7),
+        0.0,
+    )
+    # "Short note" is one 2-token shingle, "Short note here" one of 3: no match at all
+    assert shingle_counts("Short note here", "Short note") == (0.0, 0.5, 0.5)
+    assert shingle_rates(0.0, 0.0, 1.0) == (None, 0.0)  # nothing predicted: no precision
+    assert shingle_rates(1.0, 0.0, 0.0) == (1.0, 1.0)
+
+
+BRIDGE = "The bridge reopened on Monday after repairs."
+
+
+def test_aeb_scores_by_hand_on_the_fixture() -> None:
+    # Predictions per page and, by AEB's formulas, (tp, fp, fn) / their sum -> page P, R:
+    #   bridge: 3 extra tokens (tp 4, fp 3, fn 0 of 7)       -> P 4/7, R 1
+    #   empty:  nothing                                     -> P left out, R 0
+    #   rain:   same tokens, other punctuation: exact match -> P 1, R 1
+    #   short:  one 2-token shingle against a 3-token one   -> P 0, R 0
+    # P = (4/7 + 1 + 0) / 3 = 11/21, R = (1 + 0 + 1 + 0) / 4 = 1/2,
+    # F1 = 2PR / (P + R) = 22/43 (not the mean of the pages' F1, 19/44), accuracy 1/4.
+    predicted = {
+        "bridge": "Read: The bridge reopened on Monday after repairs. Share this",
+        "empty": "",
+        "rain": "Rain, rain -- go away today!",
+        "short": "Short note here",
+    }
+    cases = load_corpus(AEB_FIXTURE)
+    scores = [score_page(c, Prediction(body=predicted[c.name]), 0.001) for c in cases]
+    by_page = {s.case.name: (s.precision, s.recall, s.exact) for s in scores}
+    assert by_page == {
+        "bridge": (pytest.approx(4 / 7), 1.0, False),
+        "empty": (None, 0.0, False),
+        "rain": (1.0, 1.0, True),
+        "short": (0.0, 0.0, False),
+    }
+    overall = summarize("x", scores)[-1]
+    assert overall.precision == pytest.approx(11 / 21) and overall.recall == pytest.approx(1 / 2)
+    assert overall.f1 == pytest.approx(22 / 43) and overall.accuracy == pytest.approx(1 / 4)
+    assert overall.empty == 1 and overall.leak is None and overall.title is None
+    assert shingle_summary(scores) == (
+        overall.precision,
+        overall.recall,
+        overall.f1,
+        overall.accuracy,
+    )
+    # a rejection scores as an empty text does
+    rejected = score_page(cases[1], Prediction(body="ignored", rejected=True), 0.0)
+    assert (rejected.precision, rejected.recall) == (None, 0.0)
+
+
+def test_aeb_bootstrap_std_is_seeded_and_zero_on_identical_pages() -> None:
+    cases = load_corpus(AEB_FIXTURE)
+    perfect = [score_page(c, Prediction(body=c.body), 0.0) for c in cases]
+    assert shingle_std(perfect) == (0.0, 0.0, 0.0, 0.0)
+    mixed = [score_page(c, Prediction(body=c.body if i % 2 else ""), 0.0) for i, c in
+             enumerate(cases)]  # fmt: skip
+    assert shingle_std(mixed, resamples=50) == shingle_std(mixed, resamples=50)
+    assert shingle_std(mixed, resamples=50)[1] > 0  # recall varies with the draw
+
+
+def test_run_eval_on_aeb_runs_trafilatura_as_the_benchmark_does() -> None:
+    rows, notes = run_eval(AEB_FIXTURE, ["newsflow", "trafilatura"])
+    assert [(r.extractor, r.group) for r in rows] == [
+        ("newsflow", "aeb"),
+        ("newsflow", "ALL"),
+        ("trafilatura", "aeb"),
+        ("trafilatura", "ALL"),
+    ]
+    assert all(r.pages == 4 and r.accuracy is not None for r in rows)
+    # newsflow rejects these short pages (too_short): empty texts, no precision to average
+    assert rows[-1].empty == 0 and rows[0].empty == 4 and rows[0].precision is None
+    assert "newsflow: AEB R 0.000 ± 0.000, accuracy 0.000 ± 0.000" in " ".join(notes)
+    assert any(n.startswith("trafilatura: AEB P ") and "F1 " in n for n in notes)
