@@ -49,7 +49,6 @@ class Case:
     # trafilatura's format: strings that must (``with``) and must not (``without``) be in the text
     must: tuple[str, ...] = ()
     must_not: tuple[str, ...] = ()
-
     # AEB's format: the body is scored by AEB's own shingle metric (crawler.quality.scoring)
     shingles: bool = False
 
