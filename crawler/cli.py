@@ -50,12 +50,11 @@ def _database_url(config: Config) -> str:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    if config.extract_workers > 1:
-        from crawler.load.pool import start_fork_server
+    from crawler.load.pool import start_fork_server
 
-        # First: it imports the extractor on another core while this process starts up, rather
-        # than beside the crawl child, whose start-up delays the first page.
-        start_fork_server()
+    # First: it imports the extractor on another core while this process starts up, rather
+    # than beside the crawl child, whose start-up delays the first page.
+    start_fork_server()
     from crawler.pipeline import check_step, crawl_and_load_step, get_run_counts, new_run_id
     from crawler.progress import Progress
     from crawler.sources import load_sources, select_sources

@@ -2,11 +2,12 @@
 
 The fetch stage leaves each fetched page in ``raw_pages`` (state ``pending``,
 :mod:`crawler.fetch.store`); :func:`load_pending` extracts the pending pages of a source
-(in a pool of worker processes, :mod:`crawler.load.pool`, when there are many) and upserts the
-articles: new rows are inserted, changed ones (another ``content_hash``) updated after their
-stored version is copied to ``article_revisions`` (one SQL statement per batch), identical ones
-left untouched. New and changed articles are then linked to an earlier near-duplicate (body
-SimHash, :mod:`crawler.load.simhash`) through ``duplicate_of``. Counts end up in ``crawl_runs``.
+(always in worker processes, :mod:`crawler.load.pool`, so that a page that kills its process
+costs only itself) and upserts the articles: new rows are inserted, changed ones (another
+``content_hash``) updated after their stored version is copied to ``article_revisions`` (one SQL
+statement per batch), identical ones left untouched. New and changed articles are then linked
+to an earlier near-duplicate (body SimHash, :mod:`crawler.load.simhash`) through
+``duplicate_of``. Counts end up in ``crawl_runs``.
 """
 
 from __future__ import annotations
@@ -35,9 +36,7 @@ from crawler.load.pool import (
     PAGE_CPU_SECONDS,
     Job,
     Result,
-    can_limit_cpu,
     extract_chunk,
-    extract_page,
     start_fork_server,
     start_pool,
 )
@@ -49,7 +48,6 @@ LOGGER = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # pages read ahead from the database: bounds memory whatever the site's size
 WRITE_SIZE = 100  # extracted pages per write (one transaction)
-_POOL_THRESHOLD = 40  # below this many pending pages, a process pool costs more than it saves
 _CHUNK = 4  # pages per task sent to a worker
 _CHUNKS_PER_WORKER = 8  # tasks queued per worker, so none idles while results are written
 _FOLLOW_POLL = 0.1  # seconds between looks for new pages while following a running crawl
@@ -156,10 +154,9 @@ def load_pending(
     extracted with what was learnt; a re-extraction of pages already counted passes False.
 
     A page that takes more than ``cpu_seconds`` of CPU is rejected as "timeout", and the rest
-    goes on. The limit is a timer signal, which only the main thread can take: called from
-    another thread, extraction always runs in a pool, even of one worker.
+    goes on.
 
-    With ``workers`` > 1 and enough pages, extraction runs in a process pool that is kept busy:
+    Extraction runs in a pool of up to ``workers`` processes, however few the pages, kept busy:
     pages are read from the database ahead, a few chunks per worker are always queued, and
     results are written while the workers go on. With ``follow`` (an event the caller sets when
     the crawl has ended), pages are extracted as the running crawl stores them, and the load
@@ -184,9 +181,9 @@ def load_pending(
     next_look = 0.0  # monotonic time of the next look for pending pages
     drained = False  # the last look found nothing new
     final = False  # a look was made after the crawl had ended: no page can come after it
-    in_process_ok = can_limit_cpu()  # else pages go to a pool, where the CPU limit works
+    size = workers  # the pool's, once started
     templates = SourceTemplates(conn, source.name, learn=learn_templates)
-    if follow is not None and workers > 1:
+    if follow is not None:
         start_fork_server()  # the extractor imports while the crawl starts up
     try:
         while True:
@@ -207,25 +204,25 @@ def load_pending(
                     after = jobs[-1][0]
                     queue.extend(jobs)
                     claimed.update(job[0] for job in jobs)
-                if (
-                    pool is None
-                    and queue
-                    and (
-                        not in_process_ok
-                        or (workers > 1 and (follow is not None or len(queue) >= _POOL_THRESHOLD))
-                    )
-                ):
-                    pool = start_pool(workers, following=follow is not None)
-            if pool is None:
-                done.extend(extract_page(queue.popleft(), cpu_seconds) for _ in range(len(queue)))
-            else:
+                if pool is None and queue:
+                    # Never in this process, even for a few pages: a page that kills the process
+                    # extracting it (the OOM killer, a segfault in lxml) would kill the load, and
+                    # every later load of the source, on it. The cost, on 5 pages: ~0.2 s once
+                    # per process (the fork server starts and imports the extractor), then
+                    # ~0.03 s a load (forking the pool's worker). A pool kept warm between loads
+                    # would save only the latter: each load starts its own, with no more workers
+                    # than chunks of pages.
+                    if follow is None:
+                        size = min(workers, -(-len(queue) // _CHUNK))
+                    pool = start_pool(size, following=follow is not None)
+            if pool is not None:
                 try:
                     # a suspect stays first in `suspects` until its result is in
                     if suspects and not inflight:
                         inflight[pool.submit(extract_chunk, [suspects[0]], cpu_seconds)] = [
                             suspects[0]
                         ]
-                    while not suspects and queue and len(inflight) < workers * _CHUNKS_PER_WORKER:
+                    while not suspects and queue and len(inflight) < size * _CHUNKS_PER_WORKER:
                         chunk = [queue.popleft() for _ in range(min(_CHUNK, len(queue)))]
                         inflight[pool.submit(extract_chunk, chunk, cpu_seconds)] = chunk
                     if inflight:
@@ -242,7 +239,7 @@ def load_pending(
                     pool.shutdown(cancel_futures=True)
                     done.extend(_after_crash(source.name, inflight, suspects, crashes, max_crashes))
                     inflight.clear()
-                    pool = start_pool(workers, following=follow is not None)
+                    pool = start_pool(size, following=follow is not None)
             idle = not queue and not inflight and not suspects
             # Nothing left to read (the crawl has ended and its last pages are sent): write each
             # result as it comes, while the workers finish the rest, not all at the end.

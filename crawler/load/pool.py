@@ -17,7 +17,6 @@ import multiprocessing.process
 import os
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from types import FrameType
@@ -62,16 +61,12 @@ def _on_budget_expiry(signum: int, frame: FrameType | None) -> None:
         raise PageTimeout
 
 
-def can_limit_cpu() -> bool:
-    """Whether this thread can run :func:`cpu_budget` (signal handlers run in the main thread)."""
-    return threading.current_thread() is threading.main_thread()
-
-
 @contextlib.contextmanager
 def cpu_budget(seconds: float) -> Iterator[None]:
     """Raise :class:`PageTimeout` in the block once this process has used ``seconds`` of CPU in
-    it (user and system, ITIMER_PROF). Main thread only (:func:`can_limit_cpu`). The timer
-    interrupts Python code and regular expressions, not a single long call into lxml."""
+    it (user and system, ITIMER_PROF). Main thread only (signal handlers run there): a pool
+    worker's. The timer interrupts Python code and regular expressions, not a single long call
+    into lxml."""
     global _budget_armed
     previous = signal.signal(signal.SIGPROF, _on_budget_expiry)
     _budget_armed = True
@@ -86,7 +81,7 @@ def cpu_budget(seconds: float) -> Iterator[None]:
 
 def extract_page(job: Job, cpu_seconds: float = PAGE_CPU_SECONDS) -> Result:
     """Decompress and extract one page, fingerprint its body; reject it as "timeout" once it
-    has taken ``cpu_seconds`` of CPU. Call from the main thread (:func:`can_limit_cpu`)."""
+    has taken ``cpu_seconds`` of CPU. Call from the main thread (:func:`cpu_budget`)."""
     url, _, _, preset_reason, *_ = job
     if preset_reason:
         return url, Rejection(preset_reason), None, frozenset()

@@ -72,7 +72,6 @@ def test_news_ingest_twice(
     monkeypatch.setenv("AIRFLOW_VAR_NEWSFLOW_SOURCES", str(demo_sources))
     # the load task extracts in its process pool (forked from a fork server), as on a real site
     monkeypatch.setenv("NEWSFLOW_EXTRACT_WORKERS", "2")
-    monkeypatch.setattr("crawler.load.articles._POOL_THRESHOLD", 1)
     pools: list[int] = []
     start_pool = crawler.load.articles.start_pool
     monkeypatch.setattr(

@@ -157,20 +157,13 @@ def test_content_hash_is_the_value_stored_by_earlier_versions() -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_load_in_process_and_in_pool_agree(
+def test_load_with_one_or_more_workers_agree(
     workers: int, demo_site: Any, db: str, tmp_path: Path
 ) -> None:
-    import crawler.load.articles as load_module
-
-    old = load_module._POOL_THRESHOLD
-    load_module._POOL_THRESHOLD = 1  # force the process pool even for the small demo site
-    try:
-        sources_path = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
-        (source,) = load_sources(sources_path)
-        crawl_step(source, sources_path=sources_path, database_url=db, run_id="r")
-        counts = load_step(source, database_url=db, run_id="r", workers=workers)
-    finally:
-        load_module._POOL_THRESHOLD = old
+    sources_path = write_demo_sources(demo_site.base_url, tmp_path / "sources.yaml")
+    (source,) = load_sources(sources_path)
+    crawl_step(source, sources_path=sources_path, database_url=db, run_id="r")
+    counts = load_step(source, database_url=db, run_id="r", workers=workers)
     assert counts.articles_new == len(STORED)
     hashes = query_rows(db, "SELECT count(DISTINCT content_hash) FROM articles")
     assert hashes == [(len(STORED),)]
