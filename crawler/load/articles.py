@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -207,13 +208,14 @@ def load_pending(
                 if pool is None and queue:
                     # Never in this process, even for a few pages: a page that kills the process
                     # extracting it (the OOM killer, a segfault in lxml) would kill the load, and
-                    # every later load of the source, on it. The cost, on 5 pages: ~0.2 s once
-                    # per process (the fork server starts and imports the extractor), then
-                    # ~0.03 s a load (forking the pool's worker). A pool kept warm between loads
-                    # would save only the latter: each load starts its own, with no more workers
-                    # than chunks of pages.
+                    # every later load of the source, on it. The cost, measured on loads of 5
+                    # pages: 0.2-0.35 s once per process (the fork server starts and imports the
+                    # extractor while the load waits), then 0.03-0.08 s a load (forking the
+                    # pool). A pool kept warm between loads would save only the latter, and keep
+                    # idle workers' memory: each load starts its own, with no more workers than
+                    # chunks of pages.
                     if follow is None:
-                        size = min(workers, -(-len(queue) // _CHUNK))
+                        size = min(workers, math.ceil(len(queue) / _CHUNK))
                     pool = start_pool(size, following=follow is not None)
             if pool is not None:
                 try:
