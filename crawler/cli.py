@@ -38,11 +38,29 @@ def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> N
 
 
 def _database_url(config: Config) -> str:
-    from crawler.db.embedded import database_url
     from crawler.db.migrate import migrate
 
-    url = database_url(config)
+    url = _reachable_database_url(config)
     migrate(url)
+    return url
+
+
+def _reachable_database_url(config: Config) -> str:
+    """The database's URL, once a session opens on it; else an error that says what to do."""
+    from crawler.db import check_reachable
+    from crawler.db.embedded import database_url
+    from crawler.errors import DatabaseUnreachable
+
+    url = database_url(config)
+    try:
+        check_reachable(url)
+    except DatabaseUnreachable as exc:
+        if not config.database_url:
+            raise
+        raise DatabaseUnreachable(
+            f"{exc} (DATABASE_URL: start that server or correct the URL; unset, newsflow runs"
+            " its own embedded PostgreSQL)"
+        ) from None
     return url
 
 
@@ -170,10 +188,11 @@ def cmd_db(args: argparse.Namespace, config: Config) -> int:
             return 1
         print("stopped" if stop_embedded(config.pgdata) else "not running", file=sys.stderr)
         return 0
-    url = database_url(config)
-    if args.db_command == "url":
-        print(url)
-    elif args.db_command == "migrate":
+    if args.db_command == "url":  # printed even when the server is down: it says which one
+        print(database_url(config))
+        return 0
+    url = _reachable_database_url(config)
+    if args.db_command == "migrate":
         applied = migrate(url)
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
     elif args.db_command == "status":

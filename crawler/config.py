@@ -57,19 +57,29 @@ def load_config(environ: os._Environ[str] | dict[str, str] | None = None) -> Con
     """Read the environment (``os.environ`` by default) into a :class:`Config`."""
     env = os.environ if environ is None else environ
     home = Path(env.get("NEWSFLOW_HOME") or ".newsflow").resolve()
-    workers = env.get("NEWSFLOW_EXTRACT_WORKERS")
     return Config(
         database_url=env.get("DATABASE_URL") or None,
         home=home,
         sources_path=Path(env.get("NEWSFLOW_SOURCES") or DEFAULT_SOURCES),
         contact_url=env.get("NEWSFLOW_CONTACT_URL") or DEFAULT_CONTACT_URL,
-        extract_workers=max(1, int(workers)) if workers else max(1, os.cpu_count() or 1),
+        extract_workers=max(1, _int(env, "NEWSFLOW_EXTRACT_WORKERS", os.cpu_count() or 1)),
         reader_password=_secret(env, "NEWSFLOW_READER_PASSWORD"),
         writer_password=_secret(env, "NEWSFLOW_WRITER_PASSWORD"),
         alert_webhook=env.get("NEWSFLOW_ALERT_WEBHOOK") or None,
-        raw_html_retention_days=int(env.get("NEWSFLOW_RAW_HTML_RETENTION_DAYS") or 90),
-        fetch_errors_retention_days=int(env.get("NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS") or 30),
+        raw_html_retention_days=_int(env, "NEWSFLOW_RAW_HTML_RETENTION_DAYS", 90),
+        fetch_errors_retention_days=_int(env, "NEWSFLOW_FETCH_ERRORS_RETENTION_DAYS", 30),
     )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    """``$NAME`` as a whole number (``default`` when unset or empty)."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r}: expected a whole number, e.g. {default}") from None
 
 
 def _secret(env: Mapping[str, str], name: str) -> str | None:

@@ -15,6 +15,10 @@ class SourceConfigError(NewsflowError):
     """Raised by ``sources.load_sources`` when the sources file is malformed; names source and key."""
 
 
+class DatabaseUnreachable(NewsflowError):
+    """Raised by ``crawler.db.check_reachable`` when no session can be opened on the database."""
+
+
 class MigrationError(NewsflowError):
     """Raised by ``crawler.db.migrate`` when a migration fails or an applied one has changed."""
 

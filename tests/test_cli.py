@@ -13,7 +13,7 @@ import psycopg2
 import pytest
 
 from crawler.demo.server import site_dir
-from tests.helpers import free_port
+from tests.helpers import free_port, local_sources_file
 
 NEWSFLOW = shutil.which("newsflow") or str(Path(__file__).parents[1] / ".venv" / "bin" / "newsflow")
 SEED_LIKE = site_dir() / "news/2026/11/20/us-china-trade-talks-stall.html"
@@ -165,3 +165,37 @@ def test_run_reports_a_bad_sources_file_clearly(tmp_path: Path, pg_url: str) -> 
 )
 def test_help(args: list[str]) -> None:
     assert _newsflow(*args).returncode == 0
+
+
+def test_database_out_of_reach_is_a_one_line_error_that_says_what_to_do(tmp_path: Path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/news"  # nothing listens there
+    sources = local_sources_file(
+        tmp_path / "s.yaml", {"name": "local", "sitemaps": ["http://127.0.0.1:9/sitemap.xml"]}
+    )
+    env = {"DATABASE_URL": url, "NEWSFLOW_HOME": str(tmp_path)}
+    for args in (["run", "--sources", str(sources)], ["db", "migrate"], ["db", "status"]):
+        proc = _newsflow(*args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        *before, line = proc.stderr.splitlines()
+        assert all(b.startswith("run manual__") for b in before)  # `run` names its logs first
+        assert line.startswith("newsflow: error: cannot connect to the database: ")
+        assert "Connection refused" in line and "DATABASE_URL" in line
+    # `db url` still says which server it means
+    assert _newsflow("db", "url", env=env).stdout.strip() == url
+    proc = _newsflow("db", "status", env={**env, "DATABASE_URL": "not a url"})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_unusable_numbers_and_corpora_are_one_line_errors(tmp_path: Path) -> None:
+    proc = _newsflow("db", "url", env={"NEWSFLOW_EXTRACT_WORKERS": "four"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "newsflow: error: NEWSFLOW_EXTRACT_WORKERS='four': expected a whole number, e.g. "
+        f"{os.cpu_count()}"
+    )
+    (tmp_path / "page.html").write_text("<p>unlabelled</p>", encoding="utf-8")
+    for corpus in (tmp_path, tmp_path / "missing"):
+        proc = _newsflow("eval", str(corpus))
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert proc.stderr.startswith(f"newsflow: error: {corpus}: ")

@@ -21,7 +21,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extensions
 
-from crawler.errors import MigrationError
+from crawler.errors import DatabaseUnreachable, MigrationError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +40,17 @@ def connect(url: str) -> psycopg2.extensions.connection:
     """Open a psycopg2 connection (autocommit off) with a recognisable application name."""
     conn = psycopg2.connect(url, application_name="newsflow")
     return conn
+
+
+def check_reachable(url: str) -> None:
+    """Open and close one session: a server that is down, a refused login or a URL libpq cannot
+    read is a :class:`DatabaseUnreachable` with libpq's reason on one line (it names the host and
+    port, never the password), before any work starts."""
+    try:
+        connect(url).close()
+    except psycopg2.Error as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseUnreachable(f"cannot connect to the database: {reason}") from None
 
 
 @contextmanager

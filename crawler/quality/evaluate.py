@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from crawler.errors import NewsflowError
 from crawler.extract.dates import parse_datetime
 from crawler.quality.alarms import GoldArticle, check_gold
 from crawler.quality.corpus import AEB_GROUND_TRUTH, EVALDATA, Case, load_corpus
@@ -322,10 +323,12 @@ def run_eval(
 
     With ``checks_server`` (a PostgreSQL URL), the data-quality checks also run on the corpus's
     gold articles (``crawler.quality.alarms``), and their false alarms are noted."""
+    if not root.is_dir():
+        raise NewsflowError(f"{root}: no such directory")
     cases = load_corpus(root)
     if not cases:
-        raise ValueError(
-            f"no labelled pages under {root} (*.html + *.json, {EVALDATA} or {AEB_GROUND_TRUTH})"
+        raise NewsflowError(
+            f"{root}: no labelled pages (*.html beside *.json, {EVALDATA} or {AEB_GROUND_TRUTH})"
         )
     notes: list[str] = []
     loaded: dict[str, Extractor] = {}
