@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -40,14 +41,33 @@ class Progress:
                 self.stream.write(f"[{name}] {text}\n")
                 self.stream.flush()
 
+    def write(self, text: str) -> None:
+        """Print a line of its own; on a terminal above the sources' lines, which follow it."""
+        with self._lock:
+            if self.live and self._drawn:
+                # back to the first source line and clear to the end of the screen
+                self.stream.write(f"\x1b[{self._drawn}F\x1b[J")
+                self._drawn = 0
+            self.stream.write(text + "\n")
+            if self.live:
+                self._redraw()
+            self.stream.flush()
+
+    def log_handler(self) -> logging.Handler:
+        """A handler that logs through :meth:`write`: a plain stream handler's lines would be
+        drawn over by the next redraw on a terminal."""
+        return _ProgressHandler(self)
+
     def on_crawl_event(self, name: str) -> Any:
         """A callback for :func:`crawler.fetch.process.crawl_source` progress events of one source."""
 
         def callback(event: dict[str, Any]) -> None:
+            retried = event.get("retried", 0)
             self.update(
                 name,
                 f"crawling: discovered {event.get('discovered', 0)}, fetched {event.get('fetched', 0)},"
-                f" errors {event.get('errors', 0)}",
+                f" errors {event.get('errors', 0)}" + (f", retried {retried}" if retried else ""),
+                # a site that times out is retried for minutes before its first error counts
                 force=False,
             )
 
@@ -61,3 +81,15 @@ class Progress:
             out.write(f"\x1b[2K{name:<{self.width}}  {self.state[name]}\n")
         self._drawn = len(self.names)
         out.flush()
+
+
+class _ProgressHandler(logging.Handler):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.progress.write(self.format(record))
+        except Exception:
+            self.handleError(record)

@@ -160,6 +160,7 @@ class ProgressReporter:
                 "fetched": result.pages_fetched,
                 "discovered": result.discovered,
                 "errors": result.errors,
+                "retried": stats.get("retry/count", 0),
             }
         )
 
