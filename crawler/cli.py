@@ -5,23 +5,32 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import queue
 import sys
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.config import Config, load_config
 from crawler.errors import NewsflowError
 
+if TYPE_CHECKING:
+    from crawler.progress import Progress
+
 LOGGER = logging.getLogger("crawler.cli")
 
 
-def _setup_logging(level: int = logging.INFO, log_file: Path | None = None) -> None:
-    """Log to stderr; with ``log_file``, the full log goes there and stderr shows warnings only."""
-    stderr = logging.StreamHandler(sys.stderr)
+def _setup_logging(
+    level: int = logging.INFO,
+    log_file: Path | None = None,
+    stderr: logging.Handler | None = None,
+) -> None:
+    """Log to stderr (or to the ``stderr`` handler given); with ``log_file``, the full log goes
+    there and stderr shows warnings only."""
+    stderr = stderr or logging.StreamHandler(sys.stderr)
     handlers: list[logging.Handler] = [stderr]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -80,18 +89,25 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     sources_path: Path = args.sources or config.sources_path
     sources = select_sources(load_sources(sources_path), args.source)
     run_id = new_run_id()
-    progress = Progress([s.name for s in sources])
     log_dir = config.home / "logs" / run_id
-    _setup_logging(logging.getLogger().level, log_file=log_dir / "newsflow.log")
-    url = _database_url(config)
-    cpu_lock = threading.Lock()  # extraction uses every core: one source's load at a time
+    # Before the live lines start: those redraw over whatever is printed below them.
     print(
         f"run {run_id}: {len(sources)} source(s) from {sources_path}; logs in {log_dir}",
         file=sys.stderr,
     )
+    progress = Progress([s.name for s in sources])
+    _setup_logging(
+        logging.getLogger().level, log_file=log_dir / "newsflow.log", stderr=progress.log_handler()
+    )
+    url = _database_url(config)
+    cpu_lock = threading.Lock()  # extraction uses every core: one source's load at a time
+    stopping = threading.Event()  # Ctrl-C: no source starts, no check judges a crawl cut short
 
     def one(source_name: str) -> tuple[str, object]:
         source = next(s for s in sources if s.name == source_name)
+        if stopping.is_set():
+            progress.update(source.name, f"{INTERRUPTED}: not started")
+            return f"{INTERRUPTED}: not started", None
         try:
             progress.update(source.name, "crawling (extraction follows)")
             counts = crawl_and_load_step(
@@ -107,8 +123,13 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 cpu_lock=cpu_lock,
                 on_wait=lambda message: progress.update(source.name, message),
             )
-            failed = check_step(source, database_url=url, run_id=run_id)
-            status = "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)
+            if stopping.is_set():
+                status = f"{INTERRUPTED}: what was fetched is stored, checks not run"
+            else:
+                failed = check_step(source, database_url=url, run_id=run_id)
+                status = (
+                    "ok" if not failed else "checks failed: " + ", ".join(f.name for f in failed)
+                )
             progress.update(
                 source.name,
                 f"done: fetched {counts.pages_fetched}, new {counts.articles_new}, "
@@ -117,16 +138,90 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             )
             return status, counts
         except NewsflowError as exc:
-            progress.update(source.name, f"FAILED: {exc}")
+            if stopping.is_set():
+                status = f"{INTERRUPTED}: {exc}"
+                progress.update(source.name, status)
+            else:
+                status = f"failed: {exc}"
+                progress.update(source.name, f"FAILED: {exc}")
             try:  # what the failed step recorded, if it got as far as crawl_runs
-                return f"failed: {exc}", get_run_counts(url, source.name, run_id)
+                return status, get_run_counts(url, source.name, run_id)
             except NewsflowError:
-                return f"failed: {exc}", None
+                return status, None
 
-    with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-        results = list(pool.map(one, [s.name for s in sources]))
-    _print_summary([s.name for s in sources], results)
-    return 0 if all(status == "ok" for status, _ in results) else 1
+    names = [s.name for s in sources]
+    results = _run_each(names, one, max(1, args.parallel), stopping, progress)
+    if results is None:
+        return INTERRUPTED_EXIT
+    _print_summary(names, [results[name] for name in names])
+    if stopping.is_set():
+        return INTERRUPTED_EXIT
+    return 0 if all(status == "ok" for status, _ in results.values()) else 1
+
+
+INTERRUPTED = "interrupted"
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as the shell reports a command stopped by Ctrl-C
+
+
+def _run_each(
+    names: list[str],
+    one: Callable[[str], tuple[str, object]],
+    parallel: int,
+    stopping: threading.Event,
+    progress: Progress,
+) -> dict[str, tuple[str, object]] | None:
+    """``one(name)`` for each name, ``parallel`` at once; their results, or None after a second
+    Ctrl-C. A first Ctrl-C (which the terminal also sends the crawl children: Scrapy stops them
+    gracefully) sets ``stopping`` and waits for the sources running to store what they fetched.
+    Daemon threads: a second Ctrl-C leaves without waiting for a step stuck on a lock. Waits on an
+    event, not ``Thread.join``: a join interrupted by Ctrl-C marks a running thread stopped."""
+    results: dict[str, tuple[str, object]] = {}
+    bugs: list[BaseException] = []  # raised in a thread, re-raised here (not a NewsflowError)
+    todo = queue.SimpleQueue[str]()
+    for name in names:
+        todo.put(name)
+    workers = min(parallel, len(names))
+    left = [workers]
+    left_lock = threading.Lock()
+    all_done = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not bugs:
+                try:
+                    name = todo.get_nowait()
+                except queue.Empty:
+                    return
+                results[name] = one(name)
+        except Exception as exc:
+            bugs.append(exc)
+        finally:
+            with left_lock:
+                left[0] -= 1
+                if not left[0]:
+                    all_done.set()
+
+    for i in range(workers):
+        threading.Thread(target=worker, name=f"source-{i}", daemon=True).start()
+    try:
+        all_done.wait()
+    except KeyboardInterrupt:
+        stopping.set()
+        progress.write(
+            "newsflow: interrupted: the crawls stop and what they fetched is stored;"
+            " Ctrl-C again to quit at once"
+        )
+        try:
+            all_done.wait()
+        except KeyboardInterrupt:
+            progress.write(
+                "newsflow: quit at once: the runs in progress stay 'running' in crawl_runs;"
+                " the next run fetches and loads what they left"
+            )
+            return None
+    if bugs:
+        raise bugs[0]
+    return results
 
 
 def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
@@ -410,6 +505,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsflowError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside a run's sources (which handle it): nothing half-done
+        print("newsflow: interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT
 
 
 if __name__ == "__main__":

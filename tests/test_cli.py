@@ -5,15 +5,19 @@ from __future__ import annotations
 import ast
 import json
 import os
+import pty
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import psycopg2
 import pytest
 
 from crawler.demo.server import site_dir
-from tests.helpers import free_port, local_sources_file
+from tests.helpers import free_port, local_sources_file, query_rows
+from tools.generated_site import GeneratedSite
 
 NEWSFLOW = shutil.which("newsflow") or str(Path(__file__).parents[1] / ".venv" / "bin" / "newsflow")
 SEED_LIKE = site_dir() / "news/2026/11/20/us-china-trade-talks-stall.html"
@@ -199,3 +203,80 @@ def test_unusable_numbers_and_corpora_are_one_line_errors(tmp_path: Path) -> Non
         proc = _newsflow("eval", str(corpus))
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert proc.stderr.startswith(f"newsflow: error: {corpus}: ")
+
+
+def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_path: Path) -> None:
+    articles = 120
+    env = {"DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path), "NEWSFLOW_EXTRACT_WORKERS": "2"}
+    with GeneratedSite(articles, delay=0.1) as site:
+        sources = local_sources_file(
+            tmp_path / "s.yaml",
+            {"name": "gazette", "sitemaps": [f"{site.base_url}/sitemap.xml"], "concurrency": 1},
+        )
+        # Its own process group, which the test signals as a terminal's Ctrl-C does: the CLI,
+        # its crawl child and its extraction workers all get SIGINT.
+        run = subprocess.Popen(
+            [NEWSFLOW, "run", "--sources", str(sources)],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while query_rows(db, "SELECT count(*) FROM articles") < [(5,)]:
+                assert run.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+            os.killpg(run.pid, signal.SIGINT)
+            out, err = run.communicate(timeout=120)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+        assert run.returncode == 130, err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err
+        assert "newsflow: interrupted" in err
+        row = out.splitlines()[1].split()
+        assert row[0] == "gazette" and row[-1] == "interrupted"
+        assert 0 < int(row[1]) < articles  # fetched: some, not all
+        # the run is finished in crawl_runs, nothing it fetched is left pending, no check ran
+        ((status, message),) = query_rows(db, "SELECT status, message FROM crawl_runs")
+        assert status == "succeeded" and "cut short (shutdown)" in message
+        assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
+        assert query_rows(db, "SELECT count(*) FROM check_runs") == [(0,)]
+        second = _newsflow("run", "--sources", str(sources), env=env)
+    assert second.returncode == 0, second.stderr
+    assert query_rows(db, "SELECT count(*) FROM articles") == [(articles,)]
+
+
+def test_the_run_line_stays_above_the_live_lines_on_a_terminal(db: str, tmp_path: Path) -> None:
+    sources = local_sources_file(
+        tmp_path / "s.yaml", {"name": "nowhere", "sitemaps": [f"http://127.0.0.1:{free_port()}/"]}
+    )
+    main, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [NEWSFLOW, "run", "--sources", str(sources)],
+        env={**os.environ, "DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    shown = b""
+    try:
+        while chunk := _read(main):
+            shown += chunk
+    finally:
+        os.close(main)
+    assert proc.wait(timeout=120) == 1
+    text = shown.decode()
+    # printed before the first drawing of the sources' lines, which redraws move back over
+    assert text.index("run manual__") < text.index("\x1b[2K")
+    assert "logs in " in text.split("\x1b[2K", 1)[0]
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO: every process holding the terminal has exited
+        return b""

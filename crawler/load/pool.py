@@ -126,7 +126,10 @@ def extract_chunk(jobs: list[Job], cpu_seconds: float = PAGE_CPU_SECONDS) -> lis
 def _init_worker(niceness: int) -> None:
     """Import the extractor before the first page arrives (a no-op when the fork server
     preloaded it) and, with a crawl running alongside, yield the CPU to it (the crawl is cheap
-    and latency-bound)."""
+    and latency-bound). Ctrl-C reaches the workers too (the terminal signals its whole process
+    group): they leave it to the process whose pool they are, which finishes or cancels their
+    pages, rather than each dying with a traceback and leaving its pages half-done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in _PRELOAD:
         importlib.import_module(module)
     if niceness:
