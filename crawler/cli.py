@@ -273,7 +273,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_db(args: argparse.Namespace, config: Config) -> int:
-    from crawler.db.embedded import database_url, stop_embedded
+    from crawler.db.embedded import database_url, psql_program, stop_embedded
     from crawler.db.migrate import migrate, migration_status
     from crawler.db.roles import set_role_passwords
 
@@ -283,10 +283,16 @@ def cmd_db(args: argparse.Namespace, config: Config) -> int:
             return 1
         print("stopped" if stop_embedded(config.pgdata) else "not running", file=sys.stderr)
         return 0
+    if args.psql_args and args.db_command != "psql":
+        raise NewsflowError(f"db {args.db_command} takes no arguments: {' '.join(args.psql_args)}")
     if args.db_command == "url":  # printed even when the server is down: it says which one
         print(database_url(config))
         return 0
     url = _reachable_database_url(config)
+    if args.db_command == "psql":
+        import subprocess
+
+        return subprocess.run([psql_program(), url, *args.psql_args], check=False).returncode
     if args.db_command == "migrate":
         applied = migrate(url)
         print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
@@ -450,9 +456,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser(
         "db",
-        help="database: migrate, url, status, stop, roles (LOGIN + passwords from the environment)",
+        help="database: migrate, url, status, stop, roles (LOGIN + passwords from the environment),"
+        " psql (a psql session on it)",
     )
-    db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles"))
+    db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles", "psql"))
+    db.add_argument(
+        "psql_args",
+        nargs=argparse.REMAINDER,
+        metavar="ARG",
+        help="psql: its arguments, e.g. -c 'SELECT count(*) FROM news.articles'",
+    )
     db.add_argument(
         "--prompt",
         action="store_true",

