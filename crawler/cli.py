@@ -262,11 +262,21 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from crawler.demo.server import DemoSite, site_dir
     from crawler.demo.sources import write_demo_sources
 
-    with DemoSite(site_dir(), port=args.port) as site:
+    site = DemoSite(site_dir(), port=args.port)
+    try:
+        site.start()
+    except OSError as exc:
+        raise NewsflowError(
+            f"cannot serve the demo site on 127.0.0.1:{args.port}: {exc.strerror}"
+            " (another demo still running? --port N picks another port)"
+        ) from None
+    try:
         sources_file = write_demo_sources(site.base_url, config.home / "demo_sources.yaml")
         print(f"demo site on {site.base_url}", file=sys.stderr)
         run_args = argparse.Namespace(sources=sources_file, source=None, parallel=1)
         return cmd_run(run_args, config)
+    finally:
+        site.stop()
 
 
 # db --------------------------------------------------------------------------------------------
@@ -516,6 +526,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config()
         return int(args.func(args, config))
     except NewsflowError as exc:
+        print(f"newsflow: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file, directory or port given that cannot be used
+        if args.verbose:
+            raise
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # outside a run's sources (which handle it): nothing half-done

@@ -8,6 +8,7 @@ import os
 import pty
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -191,7 +192,7 @@ def test_database_out_of_reach_is_a_one_line_error_that_says_what_to_do(tmp_path
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
-def test_unusable_numbers_and_corpora_are_one_line_errors(tmp_path: Path) -> None:
+def test_unusable_settings_files_and_ports_are_one_line_errors(tmp_path: Path) -> None:
     proc = _newsflow("db", "url", env={"NEWSFLOW_EXTRACT_WORKERS": "four"})
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
@@ -203,6 +204,17 @@ def test_unusable_numbers_and_corpora_are_one_line_errors(tmp_path: Path) -> Non
         proc = _newsflow("eval", str(corpus))
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert proc.stderr.startswith(f"newsflow: error: {corpus}: ")
+    proc = _newsflow("extract", str(tmp_path / "missing.html"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("newsflow: error: [Errno 2] No such file or directory")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = _newsflow("demo", "--port", str(port), env={"NEWSFLOW_HOME": str(tmp_path)})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"cannot serve the demo site on 127.0.0.1:{port}: Address already in use" in proc.stderr
+    assert "--port N" in proc.stderr
 
 
 def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_path: Path) -> None:
