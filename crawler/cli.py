@@ -44,6 +44,9 @@ def _setup_logging(
     )
     for noisy in ("pgserver", "trafilatura", "htmldate", "courlan", "charset_normalizer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Its warning "discarding data: URL" is a page without an article, an outcome newsflow
+    # reports itself (a rejection, a label), not a problem to show on the terminal.
+    logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 
 def _database_url(config: Config) -> str:

@@ -302,3 +302,11 @@ def test_db_psql_works_where_no_psql_is_installed(pg_url: str, tmp_path: Path) -
     assert proc.stdout.strip() == "t"
     wrong = _newsflow("db", "status", "-c", "SELECT 1", env=env)
     assert wrong.returncode == 2 and "db status takes no arguments" in wrong.stderr
+
+
+def test_eval_prints_the_table_and_no_library_warnings() -> None:
+    proc = _newsflow("eval", str(Path(__file__).parent / "corpus"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "extractor"
+    # trafilatura's "discarding data: URL" is a page without an article, reported as such
+    assert proc.stderr == ""
