@@ -58,7 +58,9 @@ class CheckResult:
         return self.name in REPAIRABLE_BY_REEXTRACTION
 
     def describe(self) -> str:
-        rows = "; ".join(str(r) for r in self.sample)
+        """``name: N failing row(s): row; row`` with each row's values as an operator reads them
+        (times in ISO 8601, text unquoted), not as Python's reprs."""
+        rows = "; ".join(", ".join(map(_text, r)) for r in self.sample)
         return f"{self.name}: {self.failing} failing row(s){': ' + rows if rows else ''}"
 
 
@@ -126,6 +128,12 @@ def record_checks(
                 "repairable": any(r.repairable for r in results if not r.passed),
             },
         )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return "-" if value is None else str(value)
 
 
 def _json_value(value: Any) -> Any:

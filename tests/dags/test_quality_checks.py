@@ -182,3 +182,20 @@ def test_checks_run_concurrently_give_the_same_results(
     assert concurrent == sequential
     failed = {r.name: r.failing for r in concurrent if not r.passed}
     assert failed == {"articles_boilerplate_leak": 1, "articles_without_body": 1}, failed
+
+
+def test_a_failure_reads_as_values_not_python_reprs(
+    conn: psycopg2.extensions.connection, db: str
+) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO raw_pages (url, source, run_id, fetched_at, http_status,"
+            " html_compressed, body_sha256, state) VALUES (%s, %s, %s, %s, 200, 'x', 'h',"
+            " 'pending')",
+            ("https://example.org/news/left", SOURCE, RUN, NOW),
+        )
+    result = _results(db)["pages_stuck_pending"]
+    assert result.describe() == (
+        "pages_stuck_pending: 1 failing row(s): https://example.org/news/left,"
+        " 2026-11-20T06:00:00+00:00"
+    )
