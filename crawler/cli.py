@@ -125,6 +125,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
                 until=getattr(args, "until", None),
                 cpu_lock=cpu_lock,
                 on_wait=lambda message: progress.update(source.name, message),
+                stop=stopping,
             )
             if stopping.is_set():
                 status = f"{INTERRUPTED}: what was fetched is stored, checks not run"

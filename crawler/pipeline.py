@@ -61,13 +61,15 @@ def crawl_step(
     on_wait: OnWait | None = None,
     dag_id: str | None = None,
     map_index: int | None = None,
+    stop: threading.Event | None = None,
 ) -> CrawlResult:
     """Fetch the source's new pages into ``raw_pages``; fails if the source yielded nothing at all.
 
     ``since``/``until`` (timezone-aware) restrict a backfill to candidates whose feed or sitemap
     date lies in ``[since, until)``; undated candidates are fetched anyway. Holds the crawl lock
     of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one. ``dag_id`` and
-    ``map_index`` name the Airflow task instance running it (the Sources page links to it).
+    ``map_index`` name the Airflow task instance running it (the Sources page links to it). Once
+    ``stop`` is set (Ctrl-C in ``newsflow run``), a crawl not yet begun fails instead of beginning.
     """
     try:
         with transaction(database_url) as conn, conn.cursor() as cur:
@@ -92,7 +94,10 @@ def crawl_step(
             source.allowed_domains,
             owner=f"newsflow crawl {source.name} {run_id}",
             on_wait=on_wait,
+            stop=stop,
         ):
+            if stop is not None and stop.is_set():
+                raise CrawlError(f"source {source.name!r}: stopped before the crawl began")
             result = crawl_source(
                 source,
                 sources_path=sources_path,
@@ -241,6 +246,7 @@ def load_step(
     on_wait: OnWait | None = None,
     cpu_lock: threading.Lock | None = None,
     learn_templates: bool = True,
+    stop: threading.Event | None = None,
 ) -> RunCounts:
     """Extract the source's pending pages, upsert articles, and record the counts.
 
@@ -250,6 +256,7 @@ def load_step(
     load lock (a source waiting for another run must not keep this run's other sources from
     extracting), serialises extraction between the sources of one process. ``learn_templates``: whether
     the pages count in the source's template statistics (not when they were counted before).
+    ``stop`` ends a wait for the load lock (as in :func:`crawl_step`).
     """
     try:
         with (
@@ -258,6 +265,7 @@ def load_step(
                 source.name,
                 owner=f"newsflow load {source.name} {run_id}",
                 on_wait=on_wait,
+                stop=stop,
             ),
             cpu_lock if cpu_lock is not None else contextlib.nullcontext(),
             transaction(database_url) as conn,
@@ -330,12 +338,13 @@ def crawl_and_load_step(
     until: datetime | None = None,
     cpu_lock: threading.Lock | None = None,
     on_wait: OnWait | None = None,
+    stop: threading.Event | None = None,
 ) -> RunCounts:
     """Crawl and load with extraction overlapping the crawl (the CLI's way; the DAG runs the
     two steps as separate tasks). The crawl runs in a thread (its work is in the child process);
     this thread extracts pages as the crawl stores them. ``cpu_lock`` serialises extraction
-    between sources run in parallel. Raises the crawl's :class:`CrawlError` after loading
-    whatever it stored."""
+    between sources run in parallel; ``stop``: see :func:`crawl_step`. Raises the crawl's
+    :class:`CrawlError` after loading whatever it stored."""
     crawl_done = threading.Event()
     failure: list[BaseException] = []
 
@@ -351,6 +360,7 @@ def crawl_and_load_step(
                 since=since,
                 until=until,
                 on_wait=on_wait,
+                stop=stop,
             )
         except BaseException as exc:  # re-raised in the calling thread below
             failure.append(exc)
@@ -368,6 +378,7 @@ def crawl_and_load_step(
             follow=crawl_done,
             on_wait=on_wait,
             cpu_lock=cpu_lock,
+            stop=stop,
         )
     except Exception as exc:
         thread.join()

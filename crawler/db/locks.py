@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
@@ -50,6 +51,7 @@ def domain_locks(
     owner: str,
     wait: timedelta = LOCK_WAIT,
     on_wait: OnWait | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[None]:
     """Hold the crawl lock of every domain in ``domains`` for the duration of the block."""
     with _locks(
@@ -58,6 +60,7 @@ def domain_locks(
         owner=owner,
         wait=wait,
         on_wait=on_wait,
+        stop=stop,
     ):
         yield
 
@@ -70,6 +73,7 @@ def source_load_lock(
     owner: str,
     wait: timedelta = LOCK_WAIT,
     on_wait: OnWait | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[None]:
     """Hold the load lock of one source for the duration of the block."""
     with _locks(
@@ -78,6 +82,7 @@ def source_load_lock(
         owner=owner,
         wait=wait,
         on_wait=on_wait,
+        stop=stop,
     ):
         yield
 
@@ -90,8 +95,10 @@ def _locks(
     owner: str,
     wait: timedelta,
     on_wait: OnWait | None,
+    stop: threading.Event | None = None,
 ) -> Iterator[None]:
-    """Take each ``(namespace, name, what)`` lock in order, waiting up to ``wait`` in all.
+    """Take each ``(namespace, name, what)`` lock in order, waiting up to ``wait`` in all, or
+    until ``stop`` is set (Ctrl-C in ``newsflow run``: a step that has not begun does not).
 
     Polls with ``pg_try_advisory_lock`` rather than blocking: the wait is bounded, and the holder
     can be named in the log while we wait.
@@ -124,7 +131,10 @@ def _locks(
                     raise CrawlError(
                         f"{what} by another run after {wait.total_seconds():.0f} s; retry later"
                     )
-                time.sleep(_POLL_SECONDS)
+                if stop is None:
+                    time.sleep(_POLL_SECONDS)
+                elif stop.wait(_POLL_SECONDS):
+                    raise CrawlError(f"stopped while waiting: {what}")
         yield
     finally:
         conn.close()  # releases every session-level advisory lock
