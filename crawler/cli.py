@@ -19,6 +19,7 @@ from crawler.errors import NewsflowError
 
 if TYPE_CHECKING:
     from crawler.progress import Progress
+    from crawler.sources import Source
 
 LOGGER = logging.getLogger("crawler.cli")
 
@@ -76,6 +77,20 @@ def _reachable_database_url(config: Config) -> str:
     return url
 
 
+def _selected_sources(path: Path, names: list[str] | None) -> list[Source]:
+    """The named sources of the file, else its enabled ones; none at all is an error (a run
+    that did nothing would otherwise end as a success)."""
+    from crawler.errors import SourceConfigError
+    from crawler.sources import load_sources, select_sources
+
+    sources = select_sources(load_sources(path), names)
+    if not sources:
+        raise SourceConfigError(
+            f"{path}: every source has enabled: false; --source NAME runs one all the same"
+        )
+    return sources
+
+
 # run -------------------------------------------------------------------------------------------
 
 
@@ -87,10 +102,9 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     start_fork_server()
     from crawler.pipeline import check_step, crawl_and_load_step, get_run_counts, new_run_id
     from crawler.progress import Progress
-    from crawler.sources import load_sources, select_sources
 
     sources_path: Path = args.sources or config.sources_path
-    sources = select_sources(load_sources(sources_path), args.source)
+    sources = _selected_sources(sources_path, args.source)
     run_id = new_run_id()
     log_dir = config.home / "logs" / run_id
     # Before the live lines start: those redraw over whatever is printed below them.
@@ -177,7 +191,7 @@ def _run_each(
     """``one(name)`` for each name, ``parallel`` at once; their results, or None after a second
     Ctrl-C. A first Ctrl-C (which the terminal also sends the crawl children: Scrapy stops them
     gracefully) sets ``stopping`` and waits for the sources running to store what they fetched.
-    Daemon threads: a second Ctrl-C leaves without waiting for a step stuck on a lock. Waits on an
+    Daemon threads: a second Ctrl-C leaves without waiting for a step slow to stop. Waits on an
     event, not ``Thread.join``: a join interrupted by Ctrl-C marks a running thread stopped."""
     results: dict[str, tuple[str, object]] = {}
     bugs: list[BaseException] = []  # raised in a thread, re-raised here (not a NewsflowError)
@@ -188,6 +202,8 @@ def _run_each(
     left = [workers]
     left_lock = threading.Lock()
     all_done = threading.Event()
+    if not workers:  # every source disabled
+        all_done.set()
 
     def worker() -> None:
         try:
@@ -405,9 +421,8 @@ def _json_default(value: object) -> object:
 
 def cmd_reextract(args: argparse.Namespace, config: Config) -> int:
     from crawler.reextract import reextract
-    from crawler.sources import load_sources, select_sources
 
-    sources = select_sources(load_sources(args.sources or config.sources_path), args.source)
+    sources = _selected_sources(args.sources or config.sources_path, args.source)
     results = reextract(
         _database_url(config), sources, since=args.since, workers=config.extract_workers
     )

@@ -165,6 +165,20 @@ def test_run_reports_a_bad_sources_file_clearly(tmp_path: Path, pg_url: str) -> 
     assert "source 'x': unknown key 'colour'" in proc.stderr
 
 
+def test_a_run_of_no_enabled_source_is_an_error_not_a_success(tmp_path: Path, pg_url: str) -> None:
+    paused = local_sources_file(
+        tmp_path / "s.yaml",
+        {"name": "paused", "sitemaps": ["http://127.0.0.1:9/sitemap.xml"], "enabled": False},
+    )
+    for command in ("run", "reextract"):
+        proc = _newsflow(command, "--sources", str(paused), env={"DATABASE_URL": pg_url})
+        assert proc.returncode == 2
+        assert proc.stderr.strip() == (
+            f"newsflow: error: {paused}: every source has enabled: false; --source NAME runs one"
+            " all the same"
+        )
+
+
 @pytest.mark.parametrize(
     "args", [["--help"], ["run", "--help"], ["db", "--help"], ["extract", "--help"]]
 )
