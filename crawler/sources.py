@@ -248,6 +248,8 @@ _VALIDATORS = {
     "enabled": _boolean,
 }
 _REQUIRED = ("name", "language", "allowed_domains")
+# `language: no` (Norwegian) or `name: off` reach us as False: YAML 1.1 reads those words so.
+_YAML_BOOLEAN = "YAML read it as true/false (yes, no, on, off are booleans there): quote it"
 
 
 def parse_source(entry: Any, position: int) -> Source:
@@ -255,6 +257,8 @@ def parse_source(entry: Any, position: int) -> Source:
     if not isinstance(entry, dict):
         raise SourceConfigError(f"source #{position}: expected a mapping of keys, got {entry!r}")
     name = entry.get("name")
+    if isinstance(name, bool):
+        raise SourceConfigError(f"source #{position}: key 'name': {_YAML_BOOLEAN}")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise SourceConfigError(
             f"source #{position}: key 'name': expected lowercase letters, digits, '-' or '_', got {name!r}"
@@ -271,6 +275,8 @@ def parse_source(entry: Any, position: int) -> Source:
         validator = _VALIDATORS[key]
         if validator is None:
             continue
+        if isinstance(value, bool) and validator is not _boolean:
+            raise SourceConfigError(f"source {name!r}: key {key!r}: {_YAML_BOOLEAN}")
         try:
             values[key] = validator(value)
         except ValueError as exc:

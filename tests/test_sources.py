@@ -91,6 +91,18 @@ def test_bad_values_name_source_and_key(overrides: dict[str, object], message: s
         parse_sources(_doc(**overrides))
 
 
+def test_yaml_booleans_where_text_is_expected_say_to_quote(tmp_path: Path) -> None:
+    # `language: no` is Norwegian to a person and False to YAML 1.1
+    path = tmp_path / "s.yaml"
+    entry = {"name": "nrk", "language": "nb", "allowed_domains": "[nrk.no]"}
+    entry["feeds"] = "[https://www.nrk.no/toppsaker.rss]"
+    for key, word in (("language", "no"), ("name", "off"), ("timezone", "yes")):
+        lines = [f"{k}: {v}" for k, v in {**entry, key: word}.items()]
+        path.write_text("sources:\n  - " + "\n    ".join(lines) + "\n", encoding="utf-8")
+        with pytest.raises(SourceConfigError, match=f"key '{key}': YAML read it as true/false"):
+            load_sources(path)
+
+
 def test_schedule_key_is_validated() -> None:
     entry = {"name": "s", "language": "en", "allowed_domains": ["example.org"]}
     entry["feeds"] = ["https://example.org/feed.xml"]
