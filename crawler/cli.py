@@ -313,8 +313,6 @@ def cmd_db(args: argparse.Namespace, config: Config) -> int:
             return 1
         print("stopped" if stop_embedded(config.pgdata) else "not running", file=sys.stderr)
         return 0
-    if args.psql_args and args.db_command != "psql":
-        raise NewsflowError(f"db {args.db_command} takes no arguments: {' '.join(args.psql_args)}")
     if args.db_command == "url":  # printed even when the server is down: it says which one
         print(database_url(config))
         return 0
@@ -488,12 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="database: migrate, url, status, stop, roles (LOGIN + passwords from the environment),"
         " psql (a psql session on it)",
     )
-    db.add_argument("db_command", choices=("migrate", "url", "status", "stop", "roles", "psql"))
     db.add_argument(
-        "psql_args",
-        nargs=argparse.REMAINDER,
-        metavar="ARG",
-        help="psql: its arguments, e.g. -c 'SELECT count(*) FROM news.articles'",
+        "db_command",
+        choices=("migrate", "url", "status", "stop", "roles", "psql"),
+        help="psql takes psql's own arguments after it, e.g. -c 'SELECT 1'",
     )
     db.add_argument(
         "--prompt",
@@ -539,7 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, psql_args = parser.parse_known_args(argv)
+    if psql_args and getattr(args, "db_command", None) != "psql":
+        parser.error(f"unrecognized arguments: {' '.join(psql_args)}")
+    args.psql_args = psql_args  # `newsflow db psql -c '…'`: passed on to psql as they are
     _setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         config = load_config()

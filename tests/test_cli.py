@@ -315,7 +315,7 @@ def test_db_psql_works_where_no_psql_is_installed(pg_url: str, tmp_path: Path) -
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "t"
     wrong = _newsflow("db", "status", "-c", "SELECT 1", env=env)
-    assert wrong.returncode == 2 and "db status takes no arguments" in wrong.stderr
+    assert wrong.returncode == 2 and "unrecognized arguments: -c SELECT 1" in wrong.stderr
 
 
 def test_eval_prints_the_table_and_no_library_warnings() -> None:
