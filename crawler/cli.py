@@ -261,6 +261,8 @@ def _print_summary(names: list[str], results: list[tuple[str, object]]) -> None:
         rows.append((name, *(str(cells.get(k, "-")) for k in keys), status.split(":", 1)[0]))
         if status != "ok":
             notes.append(f"  {name}: {status}")
+        elif cells.get("pages_fetched") == 0:  # a second run the same day, say
+            notes.append(f"  {name}: nothing new to fetch (stored pages are not fetched again)")
         if cells.get("rejected_by_reason") or cells.get("errors_by_class"):
             notes.append(
                 f"  {name}: rejected {cells['rejected_by_reason']} errors {cells['errors_by_class']}"

@@ -149,6 +149,9 @@ def test_demo_twice_second_run_adds_nothing(db: str, tmp_path: Path) -> None:
     assert (name, fetched2, new2, updated2, rejected2) == ("demo-daily", 0, 0, 0, 0)
     assert missing2 <= missing
     assert 0 < unchanged2 <= stored  # known rejected pages are not unchanged articles
+    assert "  demo-daily: nothing new to fetch (stored pages are not fetched again)" in (
+        second.stdout.splitlines()
+    )
     with psycopg2.connect(db) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*), count(DISTINCT url) FROM articles")
         assert cur.fetchone() == (stored, stored)
