@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -189,10 +190,10 @@ def _run_each(
     progress: Progress,
 ) -> dict[str, tuple[str, object]] | None:
     """``one(name)`` for each name, ``parallel`` at once; their results, or None after a second
-    Ctrl-C. A first Ctrl-C (which the terminal also sends the crawl children: Scrapy stops them
-    gracefully) sets ``stopping`` and waits for the sources running to store what they fetched.
-    Daemon threads: a second Ctrl-C leaves without waiting for a step slow to stop. Waits on an
-    event, not ``Thread.join``: a join interrupted by Ctrl-C marks a running thread stopped."""
+    Ctrl-C. A first Ctrl-C or SIGTERM sets ``stopping`` (the steps pass it on: the crawls stop
+    gracefully) and waits for the sources running to store what they fetched. Daemon threads: a
+    second one leaves without waiting for a step slow to stop. Waits on an event, not
+    ``Thread.join``: a join interrupted by Ctrl-C marks a running thread stopped."""
     results: dict[str, tuple[str, object]] = {}
     bugs: list[BaseException] = []  # raised in a thread, re-raised here (not a NewsflowError)
     todo = queue.SimpleQueue[str]()
@@ -223,6 +224,8 @@ def _run_each(
 
     for i in range(workers):
         threading.Thread(target=worker, name=f"source-{i}", daemon=True).start()
+    # `kill`, `timeout`, a service manager: stop as on Ctrl-C, not leave a crawl child orphaned
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         all_done.wait()
     except KeyboardInterrupt:
@@ -239,6 +242,8 @@ def _run_each(
                 " the next run fetches and loads what they left"
             )
             return None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if bugs:
         raise bugs[0]
     return results

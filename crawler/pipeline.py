@@ -69,7 +69,8 @@ def crawl_step(
     date lies in ``[since, until)``; undated candidates are fetched anyway. Holds the crawl lock
     of each of the source's domains meanwhile; ``on_wait`` hears of a wait for one. ``dag_id`` and
     ``map_index`` name the Airflow task instance running it (the Sources page links to it). Once
-    ``stop`` is set (Ctrl-C in ``newsflow run``), a crawl not yet begun fails instead of beginning.
+    ``stop`` is set (Ctrl-C in ``newsflow run``), a crawl not yet begun fails instead of beginning,
+    and a crawl running is stopped gracefully (:func:`~crawler.fetch.process.crawl_source`).
     """
     try:
         with transaction(database_url) as conn, conn.cursor() as cur:
@@ -107,6 +108,7 @@ def crawl_step(
                 on_progress=on_progress,
                 since=since,
                 until=until,
+                stop=stop,
             )
     except Exception as exc:
         error = _as_step_error(exc, f"source {source.name!r}: crawl failed", CrawlError)

@@ -234,7 +234,10 @@ def test_unusable_settings_files_and_ports_are_one_line_errors(tmp_path: Path) -
     assert "--port N" in proc.stderr
 
 
-def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(
+    how: str, db: str, tmp_path: Path
+) -> None:
     articles = 120
     env = {"DATABASE_URL": db, "NEWSFLOW_HOME": str(tmp_path), "NEWSFLOW_EXTRACT_WORKERS": "2"}
     with GeneratedSite(articles, delay=0.1) as site:
@@ -242,8 +245,8 @@ def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_
             tmp_path / "s.yaml",
             {"name": "gazette", "sitemaps": [f"{site.base_url}/sitemap.xml"], "concurrency": 1},
         )
-        # Its own process group, which the test signals as a terminal's Ctrl-C does: the CLI,
-        # its crawl child and its extraction workers all get SIGINT.
+        # Its own process group, which the test signals as a terminal's Ctrl-C does (the CLI and
+        # its extraction workers get SIGINT), or the CLI alone gets SIGTERM (`kill`, `timeout`).
         run = subprocess.Popen(
             [NEWSFLOW, "run", "--sources", str(sources)],
             env={**os.environ, **env},
@@ -257,7 +260,10 @@ def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_
             while query_rows(db, "SELECT count(*) FROM articles") < [(5,)]:
                 assert run.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
-            os.killpg(run.pid, signal.SIGINT)
+            if how == "ctrl-c":
+                os.killpg(run.pid, signal.SIGINT)
+            else:
+                os.kill(run.pid, signal.SIGTERM)
             out, err = run.communicate(timeout=120)
         finally:
             if run.poll() is None:
@@ -273,6 +279,7 @@ def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(db: str, tmp_
         assert status == "succeeded" and "cut short (shutdown)" in message
         assert query_rows(db, "SELECT count(*) FROM raw_pages WHERE state = 'pending'") == [(0,)]
         assert query_rows(db, "SELECT count(*) FROM check_runs") == [(0,)]
+        assert not _processes_naming(str(sources)), "a crawl child outlived its run"
         second = _newsflow("run", "--sources", str(sources), env=env)
     assert second.returncode == 0, second.stderr
     assert query_rows(db, "SELECT count(*) FROM articles") == [(articles,)]
@@ -327,3 +334,16 @@ def test_eval_prints_the_table_and_no_library_warnings() -> None:
     assert proc.stdout.split()[0] == "extractor"
     # trafilatura's "discarding data: URL" is a page without an article, reported as such
     assert proc.stderr == ""
+
+
+def _processes_naming(text: str) -> list[int]:
+    """The pids of the processes whose command line holds ``text``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if proc.name.isdigit() and text in cmdline:
+            found.append(int(proc.name))
+    return found

@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -242,11 +243,18 @@ def crawl_source(
     timeout: float | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    stop: threading.Event | None = None,
 ) -> CrawlResult:
     """Run the crawl child for ``source`` and return what it reported.
 
     Its log goes to ``log_file`` if given, else line by line to this module's logger (so it
     shows in an Airflow task log). Raises :class:`CrawlError` if the child fails.
+
+    With ``stop``, the child runs in a process group of its own and gets one SIGINT when
+    ``stop`` is set: Scrapy then stops gracefully (requests in flight finish, pages are stored,
+    the crawl is cut short as ``shutdown``). Its own group keeps a terminal's Ctrl-C, or a
+    second one, from reaching it directly: Scrapy stops at once on a second signal, losing the
+    pages not yet written. Without ``stop`` it shares this process's group, as before.
     """
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
     cmd = [
@@ -280,7 +288,12 @@ def crawl_source(
             text=True,
             encoding="utf-8",
             errors="replace",
+            start_new_session=stop is not None,
         )
+        if stop is not None:
+            threading.Thread(
+                target=_interrupt_when_set, args=(proc, stop), name="crawl-stop", daemon=True
+            ).start()
         assert proc.stdout is not None and proc.stderr is not None
         reader = threading.Thread(
             target=_drain_log, args=(proc.stderr, log_handle, tail), daemon=True
@@ -306,6 +319,15 @@ def crawl_source(
         detail = " | ".join(tail[-5:]) or "no output"
         raise CrawlError(f"source {source.name!r}: crawl process exited with {code}: {detail}")
     return CrawlResult.from_stats(done["stats"])
+
+
+def _interrupt_when_set(proc: subprocess.Popen[str], stop: threading.Event) -> None:
+    """Send the crawl child one SIGINT once ``stop`` is set, unless it has ended by then."""
+    while proc.poll() is None:
+        if stop.wait(0.5):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            return
 
 
 def _drain_log(stream: IO[str], log_handle: IO[str] | None, tail: list[str]) -> None:
