@@ -62,12 +62,12 @@ class Progress:
         """A callback for :func:`crawler.fetch.process.crawl_source` progress events of one source."""
 
         def callback(event: dict[str, Any]) -> None:
+            # shown: a site that times out is retried for minutes before its first error counts
             retried = event.get("retried", 0)
             self.update(
                 name,
                 f"crawling: discovered {event.get('discovered', 0)}, fetched {event.get('fetched', 0)},"
                 f" errors {event.get('errors', 0)}" + (f", retried {retried}" if retried else ""),
-                # a site that times out is retried for minutes before its first error counts
                 force=False,
             )
 

@@ -98,7 +98,7 @@ def _locks(
     stop: threading.Event | None = None,
 ) -> Iterator[None]:
     """Take each ``(namespace, name, what)`` lock in order, waiting up to ``wait`` in all, or
-    until ``stop`` is set (Ctrl-C in ``newsflow run``: a step that has not begun does not).
+    until ``stop`` is set (Ctrl-C in ``newsflow run``): a stopped run begins no step.
 
     Polls with ``pg_try_advisory_lock`` rather than blocking: the wait is bounded, and the holder
     can be named in the log while we wait.
