@@ -3,9 +3,10 @@ may be fetched at all (http and https only)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, unquote_to_bytes, urlsplit, urlunsplit
 
 import courlan
+from courlan.clean import TRACKERS_RE
 
 WEB_SCHEMES = ("http", "https")  # the only download handlers on (crawler/fetch/settings.py)
 
@@ -30,9 +31,45 @@ def url_too_long(url: str) -> bool:
     return len(url.encode("utf-8")) > MAX_URL_LENGTH
 
 
+def is_tracking_parameter(name: str) -> bool:
+    """Whether a query parameter called ``name`` only tracks the reader (``utm_source``,
+    ``fbclid``, ``mc_cid``…): courlan's list of trackers decides."""
+    return TRACKERS_RE.search(name.lower()) is not None
+
+
 def normalize_url(url: str) -> str:
-    """Canonical form used for every stored or compared URL (courlan: tracking params, case, fragment)."""
+    """Canonical form used for every stored, compared and fetched URL: scheme and host lower
+    case, no default port, no fragment, no tracking parameter, the other parameters in order of
+    name (courlan for the first three).
+
+    Every parameter that is not tracking stays, whatever its name, value or encoding
+    (``article.php?storyId=7``, ``story?12345``, a Shift_JIS search term): URLs that name
+    different pages never share a key, or one of them would never be fetched.
+    """
     try:
-        return str(courlan.normalize_url(url, strict=True))
-    except (ValueError, TypeError):
+        parts = urlsplit(url)
+        # a SplitResult, not the string: courlan would read "&sect=" in a query as an HTML entity
+        base = courlan.normalize_url(parts._replace(query="", fragment=""), strict=True)
+    except (ValueError, TypeError):  # e.g. an invalid IPv6 literal
         return url.split("#", 1)[0]
+    query = _clean_query(parts.query)
+    if not query:
+        return str(base)
+    scheme, netloc, path, _, _ = urlsplit(base)
+    return urlunsplit((scheme, netloc, path or "/", query, ""))
+
+
+def _clean_query(query: str) -> str:
+    """``query`` without its tracking parameters, the others sorted by name (stably: a repeated
+    name keeps its values' order), each re-encoded from its bytes as a form encodes it."""
+    kept: list[tuple[bytes, str, bytes]] = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, equals, value = pair.partition("=")
+        raw_name = unquote_to_bytes(name.replace("+", " "))
+        if is_tracking_parameter(raw_name.decode("utf-8", "replace")):
+            continue
+        kept.append((raw_name, equals, unquote_to_bytes(value.replace("+", " "))))
+    kept.sort(key=lambda p: p[0])
+    return "&".join(quote_plus(n) + equals + quote_plus(v) for n, equals, v in kept)
