@@ -588,15 +588,30 @@ def _split_nakaguro(part: str) -> list[str]:
     return [part]
 
 
+_AMBIGUOUS_NETLOC_RE = re.compile(r"[@\\]")  # user info, or a backslash: see canonical_url
+
+
 def canonical_url(candidate: str | None, url: str, allowed_domains: tuple[str, ...]) -> str:
-    """``candidate`` (the page's canonical link) made absolute, or ``url`` when it is missing, not
-    http(s), or outside ``allowed_domains``."""
+    """``candidate`` (the page's canonical link) made absolute, or ``url`` when it is missing,
+    malformed, not http(s), with user info, or outside ``allowed_domains``.
+
+    User info never belongs in a canonical link, and parsers disagree on where it ends: Python
+    reads ``https://evil.net\\@example.com/`` (and ``https://evil.net\\.example.com/``) as a URL
+    on example.com, a browser on evil.net (a backslash ends its host).
+    """
     if not candidate:
         return url
-    absolute = urljoin(url, candidate.strip())
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(url, candidate.strip())
+        parts = urlsplit(absolute)
+    except ValueError:  # e.g. an invalid IPv6 literal ("https://[news"): the page is still read
+        return url
     host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or _AMBIGUOUS_NETLOC_RE.search(parts.netloc)
+    ):
         return url
     if allowed_domains and not any(host == d or host.endswith("." + d) for d in allowed_domains):
         return url

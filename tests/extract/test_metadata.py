@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from trafilatura.utils import load_html
 
 from crawler.extract import extract
-from crawler.extract.metadata import Metadata
+from crawler.extract.metadata import Metadata, canonical_url
+from crawler.fetch.urls import normalize_url
 from crawler.models import Article
 from tests.extract.sample_pages import FIXTURE_URL, PARA, body_page, meta_page
 from tests.helpers import cpu_bound
@@ -349,3 +353,37 @@ def test_a_title_of_many_separators_does_not_exhaust_the_stack() -> None:
     title = "Headline" + " | Gazette | Sport" * 2000
     meta = _meta(f'<meta property="og:site_name" content="Gazette"><title>{title}</title>')
     assert meta.title() == "Headline"
+
+
+_DOMAINS = ("example.com", "news.example.org")
+_HOSTS = ["example.com", "www.example.com", "evil.net", "example.com.evil.net", "[::1]", "[news"]
+_HOSTS.append("evil.net\\.example.com")  # a browser's host ends at the backslash: evil.net
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.text(),
+        st.builds(
+            "{}://{}{}/{}".format,
+            st.sampled_from(["http", "https", "HTTP", "ftp", "javascript", ""]),
+            st.sampled_from(["", "user@", "example.com:x@", "evil.net\\@"]),
+            st.sampled_from(_HOSTS) | st.text(max_size=12),
+            st.text(max_size=12),
+        ),
+    ),
+    st.sampled_from(["https://example.com/a/1", "http://www.news.example.org/b?id=2"]),
+)
+@example("https://[news", "https://example.com/a/1")  # was a ValueError: the article was lost
+@example("https://evil.net\\@example.com/", "https://example.com/a/1")  # a browser: evil.net
+@example("https://evil.net\\.example.com/", "https://example.com/a/1")  # a browser: evil.net
+def test_canonical_url_stays_on_the_allowed_domains(candidate: str, url: str) -> None:
+    """Whatever a page names as its canonical URL, the article's key (the canonical URL
+    normalised) is an http(s) URL on the source's domains, without user info (which browsers
+    and Python read differently), and a malformed link is ignored, not an error."""
+    key = normalize_url(canonical_url(candidate, url, _DOMAINS))
+    parts = urlsplit(key)
+    host = parts.hostname or ""
+    assert parts.scheme in ("http", "https")
+    assert any(host == d or host.endswith("." + d) for d in _DOMAINS), key
+    assert "@" not in parts.netloc and "\\" not in parts.netloc, key
