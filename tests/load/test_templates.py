@@ -12,8 +12,11 @@ import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.db import transaction
 from crawler.extract import extract
@@ -372,3 +375,51 @@ def test_eval_learns_per_site_from_the_corpus_pages(tmp_path: Path) -> None:
     assert everything.pages == 8
     # precision 1 on the seven pages of one site; the other page keeps its template lines
     assert everything.precision is not None and 7 / 8 < everything.precision < 1.0
+
+
+# Properties of the rule, whatever the pages: the set of template lines is not independent of
+# the pages' order by design (a line is judged on the pages since it first appeared: a list is
+# template while it shows its headlines), but the lines that matter are.
+_PAGES = st.lists(st.sets(st.integers(0, 12), max_size=8), max_size=40)
+
+
+def _learnt(pages: list[set[int]], split: int = 0) -> TemplateStats:
+    stats = TemplateStats()
+    for start in range(0, len(pages), split or len(pages) or 1):
+        stats.count(pages[start : start + (split or len(pages))])
+    return stats
+
+
+@settings(max_examples=200)
+@given(_PAGES, st.randoms(use_true_random=False))
+def test_template_lines_whatever_the_order_of_the_pages(pages: list[set[int]], rng: Any) -> None:
+    """In any order: a line on fewer than MIN_PAGES pages is never template; one on at least
+    MIN_PAGES and at least MIN_SHARE of all the pages always is; the page and line counts are
+    the same."""
+    shuffled = list(pages)
+    rng.shuffle(shuffled)
+    counted = [p for p in pages if p]
+    on = {h: sum(h in p for p in counted) for h in set().union(*pages)}
+    for order in (pages, shuffled):
+        stats = _learnt(order)
+        template = stats.template()
+        assert stats.pages == len(counted)
+        assert {h: seen for h, (seen, _) in stats.lines.items()} == {
+            h: n for h, n in on.items() if n >= 2
+        }
+        for h, n in on.items():
+            if n < MIN_PAGES:
+                assert h not in template, (h, n)
+            elif n >= templates.MIN_SHARE * len(counted):
+                assert h in template, (h, n, len(counted))
+
+
+@settings(max_examples=200)
+@given(_PAGES, st.integers(1, 7))
+def test_template_statistics_do_not_depend_on_how_pages_are_batched(
+    pages: list[set[int]], split: int
+) -> None:
+    """The load counts one write's pages at a time: any split gives the same statistics."""
+    whole, batched = _learnt(pages), _learnt(pages, split)
+    assert (batched.pages, batched.lines) == (whole.pages, whole.lines)
+    assert batched.template() == whole.template()
