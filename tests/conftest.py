@@ -7,9 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
-from psycopg2 import sql
 
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 
@@ -45,30 +43,12 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         yield url
 
 
-_TABLES = (
-    "check_runs",
-    "url_discoveries",
-    "fetch_errors",
-    "article_revisions",
-    "articles",
-    "raw_pages",
-    "crawl_runs",
-    "discovery_state",
-    "sources",
-)
-
-
 @pytest.fixture
 def db(pg_url: str) -> Iterator[str]:
     """The session database emptied before the test; yields its URL."""
-    conn = psycopg2.connect(pg_url)
-    with conn, conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(map(sql.Identifier, _TABLES))
-            )
-        )
-    conn.close()
+    from tests.helpers import empty_database  # imports the crawler: not at collection
+
+    empty_database(pg_url)
     yield pg_url
 
 

@@ -29,6 +29,32 @@ def query_rows(
         return cur.fetchall()
 
 
+# Every table a test writes to (the migration records stay): emptied before each test.
+_TABLES = (
+    "check_runs",
+    "url_discoveries",
+    "fetch_errors",
+    "article_revisions",
+    "articles",
+    "raw_pages",
+    "crawl_runs",
+    "discovery_state",
+    "template_lines",
+    "template_sources",
+    "sources",
+)
+
+
+def empty_database(url: str) -> None:
+    """Empty every table of database ``url`` that the pipeline writes to."""
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(map(sql.Identifier, _TABLES))
+            )
+        )
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
