@@ -64,9 +64,9 @@ WHERE url = ANY(%(urls)s);
 -- five 13/12-bit bands (indexed with first_seen_at, sql/migrations/0007: any two fingerprints
 -- within 4 bits share one), so the distance must be at most 4; only earlier articles count, so links
 -- never form a cycle. Returns the articles whose link changed.
-WITH m AS MATERIALIZED (  -- once per article: inlined, the lookup would run twice
+WITH RECURSIVE m AS MATERIALIZED (  -- once per article: inlined, the lookup would run twice
     SELECT p.url,
-           (SELECT coalesce(a.duplicate_of, a.url)
+           (SELECT a.url
             FROM articles AS a
             WHERE a.body_simhash IS NOT NULL
               AND ((a.body_simhash & 8191) = (p.body_simhash & 8191)
@@ -78,14 +78,35 @@ WITH m AS MATERIALIZED (  -- once per article: inlined, the lookup would run twi
               AND (a.first_seen_at, a.id) < (p.first_seen_at, p.id)
               AND a.first_seen_at >= p.first_seen_at - %(window_days)s * interval '1 day'
             ORDER BY a.first_seen_at, a.id
-            LIMIT 1) AS original
+            LIMIT 1) AS nearest
     FROM articles AS p
     WHERE p.url = ANY(%(urls)s) AND p.body_simhash IS NOT NULL
+),
+-- The earliest near article may be one of these, whose own link this statement sets (its stored
+-- duplicate_of is not that yet): follow such links to the last (each goes to an earlier article).
+hops (url, hop, depth) AS (
+    SELECT url, nearest, 0 FROM m WHERE nearest IS NOT NULL
+    UNION ALL
+    SELECT h.url, m.nearest, h.depth + 1
+    FROM hops AS h
+    JOIN m ON m.url = h.hop
+    WHERE m.nearest IS NOT NULL
+),
+last_hop AS (
+    SELECT DISTINCT ON (url) url, hop FROM hops ORDER BY url, depth DESC
+),
+linked AS (  -- a last hop among these is a root; another is stored with its root's link
+    SELECT m.url,
+           CASE WHEN l.hop IN (SELECT url FROM m) THEN l.hop
+                ELSE coalesce(a.duplicate_of, a.url) END AS original
+    FROM m
+    LEFT JOIN last_hop AS l ON l.url = m.url
+    LEFT JOIN articles AS a ON a.url = l.hop
 )
 UPDATE articles AS t
-SET duplicate_of = m.original
-FROM m
-WHERE t.url = m.url AND t.duplicate_of IS DISTINCT FROM m.original
+SET duplicate_of = linked.original
+FROM linked
+WHERE t.url = linked.url AND t.duplicate_of IS DISTINCT FROM linked.original
 RETURNING t.url, t.duplicate_of;
 
 -- name: leak_suspects
