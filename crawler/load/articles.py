@@ -449,8 +449,10 @@ def _write_batch(
             query("upsert_articles"),
             list(articles.values()),
             # VALUES in a CTE takes its column types from the literals: cast what may be NULL.
+            # The fingerprint in parentheses: psycopg2 writes -2**63 as -9223372036854775808, and
+            # "::" binds before the minus (9223372036854775808::bigint is out of range).
             template="(%s,%s,%s,%s,%s::text[],%s::timestamptz,%s::timestamptz,%s::text,"
-            "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,%s::bigint,"
+            "%s::text,%s::text[],%s::text,%s::text,%s::text,%s,%s,%s::timestamptz,%s,(%s)::bigint,"
             "%s)",
             page_size=500,
             fetch=True,

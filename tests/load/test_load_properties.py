@@ -93,6 +93,7 @@ def _fingerprint(base: int, bits: list[int]) -> int:
     picks=[(0, []), (0, [0, 1, 2, 3]), (0, [0, 1, 2, 3, 4, 5, 6, 7])],
     cuts={1},
 )
+@example(bases=[-(2**63)], picks=[(0, [])], cuts=set())  # a write failed: bigint out of range
 def test_near_duplicates_link_to_the_root_of_the_earliest_whatever_the_writes(
     db: str, bases: list[int], picks: list[tuple[int, list[int]]], cuts: set[int]
 ) -> None:
