@@ -9,6 +9,7 @@ that returns links *and* dates of both formats, so the few XPath lines below are
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -46,11 +47,16 @@ class Candidate:
     news: bool = False  # a news sitemap's entry (it has <news:news>): told apart from a sitemap's
 
 
-def maybe_gunzip(body: bytes) -> bytes:
-    """Decompress a gzipped sitemap or feed body (by magic number), bounded by MAX_SITEMAP_BYTES."""
-    if body[:2] == b"\x1f\x8b":
+def maybe_gunzip(body: bytes) -> bytes | None:
+    """Decompress a gzipped sitemap or feed body (by magic number), bounded by MAX_SITEMAP_BYTES;
+    None when it cannot be (nothing readable, or over the bound)."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
         return gunzip(body, max_size=MAX_SITEMAP_BYTES)
-    return body
+    except (OSError, EOFError, struct.error, ValueError) as exc:  # ValueError: over the bound
+        LOGGER.warning("an undecodable gzip body (%d bytes): %s", len(body), exc)
+        return None
 
 
 def sitemap_entries(
@@ -61,7 +67,10 @@ def sitemap_entries(
     Entries of a news sitemap (those with a ``<news:news>`` element) are marked ``news``; their
     ``news:publication_date`` is preferred over ``lastmod``.
     """
-    body = maybe_gunzip(body)
+    unzipped = maybe_gunzip(body)
+    if unzipped is None:
+        return "invalid", []
+    body = unzipped
     try:
         sitemap = Sitemap(body)
     except (lxml.etree.XMLSyntaxError, StopIteration, ValueError):
@@ -134,12 +143,15 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
 
     ``charset`` is the HTTP header's, used only when the XML itself declares no encoding.
     """
+    unzipped = maybe_gunzip(body)
+    if unzipped is None:
+        return None
     parser = lxml.etree.XMLParser(
         recover=True, resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
         root: lxml.etree._Element | None = lxml.etree.fromstring(
-            _as_utf8_xml(maybe_gunzip(body), charset), parser
+            _as_utf8_xml(unzipped, charset), parser
         )
     except lxml.etree.XMLSyntaxError:
         return None
@@ -155,8 +167,8 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
                 if guid is not None and (guid.get("isPermaLink", "true") != "false"):
                     link = (guid.text or "").strip()
             date = parse_datetime(item.findtext("{*}pubDate") or item.findtext("{*}date"))
-            if link:
-                out.append(Candidate(urljoin(base_url, link), date))
+            if url := _absolute(base_url, link):
+                out.append(Candidate(url, date))
         return out
     if tag == "feed":
         for entry in root.iterfind("{*}entry"):
@@ -166,10 +178,21 @@ def feed_entries(body: bytes, base_url: str, charset: str | None = None) -> list
                     href = link_element.get("href")
                     break
             date = parse_datetime(entry.findtext("{*}published") or entry.findtext("{*}updated"))
-            if href:
-                out.append(Candidate(urljoin(base_url, href), date))
+            if href and (url := _absolute(base_url, href)):
+                out.append(Candidate(url, date))
         return out
     return None
+
+
+def _absolute(base_url: str, link: str) -> str | None:
+    """``link`` resolved against ``base_url``; None when empty or malformed (an invalid IPv6
+    literal, "http://[x"): one bad entry is skipped, the rest of its feed still read."""
+    if not link:
+        return None
+    try:
+        return urljoin(base_url, link)
+    except ValueError:
+        return None
 
 
 def is_pagination_link(rel: str | None, text: str | None) -> bool:

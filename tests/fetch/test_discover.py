@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from crawler.fetch.discover import feed_entries, is_pagination_link, sitemap_entries
 from crawler.fetch.urls import normalize_url
@@ -113,3 +118,64 @@ def test_news_sitemap_entries_are_told_apart_from_plain_ones() -> None:
     assert not any(e.news for e in plain), "news:news in an undeclared namespace is no news entry"
     _, index = sitemap_entries(SITEMAP_INDEX)
     assert not any(e.news for e in index)
+
+
+# Properties: discovery reads hostile bytes. A body that is no feed or sitemap is reported as such
+# (never an exception, which loses the response's error record), and one bad entry never hides
+# the others.
+_LINKS = st.lists(
+    st.one_of(
+        st.from_regex(r"/articles/[a-z0-9]{1,8}", fullmatch=True),
+        st.from_regex(r"https://ex\.jp/[a-z0-9/]{0,12}", fullmatch=True),
+        st.sampled_from(["http://[x", "https://[::1/a"]),  # malformed: cannot be made absolute
+    ),
+    max_size=8,
+)
+
+
+def _absolute(link: str) -> str | None:
+    try:
+        return urljoin("https://ex.jp/feed.xml", link)
+    except ValueError:
+        return None
+
+
+@settings(max_examples=200)
+@given(_LINKS, st.booleans())
+@example(["http://[x", "/articles/1"], False)  # the whole feed was lost: ValueError
+def test_every_well_formed_feed_link_is_found(links: list[str], atom: bool) -> None:
+    if atom:
+        entries = "".join(f'<entry><link href="{escape(u)}"/></entry>' for u in links)
+        body = f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'
+    else:
+        items = "".join(f"<item><link>{escape(u)}</link></item>" for u in links)
+        body = f"<rss><channel>{items}</channel></rss>"
+    found = feed_entries(body.encode(), "https://ex.jp/feed.xml")
+    assert found is not None
+    assert [c.url for c in found] == [u for u in map(_absolute, links) if u is not None]
+
+
+_BODIES = st.one_of(
+    st.binary(max_size=200),
+    st.binary(max_size=200).map(lambda b: b"\x1f\x8b" + b),  # gzip magic, then garbage
+    st.binary(max_size=200).map(lambda b: gzip.compress(b)[: len(b) // 2 + 10]),  # truncated
+    st.binary(max_size=200).map(gzip.compress),
+)
+
+
+@settings(max_examples=300)
+@given(_BODIES)
+@example(b"\x1f\x8b")  # was EOFError
+@example(gzip.compress(SITEMAP_INDEX)[:-20])  # cut short: was EOFError
+def test_any_body_is_a_sitemap_or_invalid(body: bytes) -> None:
+    kind, entries = sitemap_entries(body)
+    assert kind in ("urlset", "sitemapindex", "invalid")
+    assert all(isinstance(e.url, str) and e.url for e in entries)
+
+
+@settings(max_examples=300)
+@given(_BODIES, st.sampled_from([None, "utf-8", "shift_jis", "no-such-charset"]))
+@example(b"\x1f\x8b", None)  # was EOFError
+def test_any_body_is_a_feed_or_none(body: bytes, charset: str | None) -> None:
+    found = feed_entries(body, "https://ex.jp/feed.xml", charset)
+    assert found is None or all(c.url for c in found)
