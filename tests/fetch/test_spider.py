@@ -1,4 +1,5 @@
-"""The generic spider against the demo site on 127.0.0.1, through the real crawl child process.
+"""The generic spider against the demo site on 127.0.0.1, through the real crawl child process,
+and on in-memory listing pages.
 
 What was fetched is read from the server's own request log; the site's MANIFEST.json says which
 discovery file lists which article.
@@ -11,9 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape
 
 import psycopg2
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from crawler.demo.server import site_dir
 from crawler.demo.sources import write_demo_sources
@@ -230,3 +235,87 @@ def test_crawl_child_opens_no_console_or_remote_control_port(
     assert "HttpErrorMiddleware" in middlewares  # the list is the right one
     assert "DepthMiddleware" not in middlewares and "RefererMiddleware" not in middlewares
     assert not [r for r in demo_site.requests if r.headers.get("Referer")]
+
+
+# Listing pages in memory (Scrapy's way): a property of parse_listing over generated link lists.
+_HREFS = st.one_of(
+    st.from_regex(r"/a/[0-9]{1,3}(\?utm_source=x|#c)?", fullmatch=True),  # articles, variants
+    st.from_regex(r"https://(www\.)?ex\.com/a/[0-9]{1,3}", fullmatch=True),
+    st.sampled_from(
+        ["/about", "javascript:void(0)", "mailto:x@ex.com", "#top", "ftp://ex.com/a/1"]
+    ),
+    st.sampled_from(["http://[x", "https://[::1/a/1", "//[bad]x/a/2"]),  # malformed
+)
+
+
+_CAPS = ("NEWSFLOW_MAX_ARTICLES", "NEWSFLOW_MAX_DISCOVERED")
+
+
+def _listing_spider() -> Any:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.fetch import settings as defaults
+    from crawler.fetch.spiders.news import NewsSpider
+    from crawler.sources import Source
+
+    source = Source(
+        name="listing",
+        language="en",
+        allowed_domains=("ex.com",),
+        start_urls=("https://ex.com/",),
+        article_url_pattern=r"/a/\d+$",
+    )
+    crawler = get_crawler(NewsSpider, {k: getattr(defaults, k) for k in _CAPS})
+    spider = NewsSpider.from_crawler(crawler, source=source)
+    crawler.spider = spider
+    return spider
+
+
+@settings(max_examples=100, deadline=None)  # a crawler per example: ~10 ms, the first ~0.5 s
+@given(st.lists(_HREFS, max_size=12))
+@example(["/a/1", "http://[x", "/a/2"])  # the page's every link was lost: ValueError
+def test_a_listing_requests_each_of_its_articles_once(hrefs: list[str]) -> None:
+    """Every article a listing page links to is requested, once, under its canonical URL,
+    whatever else the page links to."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.fetch.urls import normalize_url
+
+    spider = _listing_spider()
+    links = "".join(f'<a href="{escape(h)}">link</a>' for h in hrefs)
+    request = Request("https://ex.com/", meta={"via": "listing", "hops": 0})
+    page = HtmlResponse(
+        request.url, body=f"<html><body>{links}</body></html>".encode(), request=request
+    )
+    requested = [
+        r.url
+        for r in spider.parse_listing(page)
+        if isinstance(r, Request) and r.meta.get("article")
+    ]
+    expected = set()
+    for href in hrefs:
+        try:
+            url = normalize_url(urljoin("https://ex.com/", href))
+        except ValueError:
+            continue
+        if spider.source.is_article_url(url) and url.startswith("https://"):
+            expected.add(url)
+    assert sorted(requested) == sorted(expected)
+
+
+def test_a_malformed_sitemap_index_entry_does_not_lose_the_others() -> None:
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+
+    spider = _listing_spider()
+    locs = ["http://[x", "https://ex.com/sitemap-2.xml", "//[bad]x/s.xml", "/sitemap-3.xml"]
+    body = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in locs)
+        + "</sitemapindex>"
+    ).encode()
+    request = Request("https://ex.com/sitemap.xml", meta={"via": "sitemap", "depth_sm": 0})
+    index = XmlResponse(request.url, body=body, request=request)
+    followed = [r.url for r in spider.parse_sitemap(index) if isinstance(r, Request)]
+    assert followed == ["https://ex.com/sitemap-2.xml", "https://ex.com/sitemap-3.xml"]

@@ -228,7 +228,11 @@ class NewsSpider(scrapy.Spider):
             ):
                 # a sitemap last changed before the window lists nothing inside it
                 self.crawler.stats.inc_value("newsflow/sitemaps_outside_window")
-            elif depth < _MAX_SITEMAP_DEPTH and self._may_follow(response.urljoin(entry.url)):
+            elif (
+                depth < _MAX_SITEMAP_DEPTH
+                and (url := self._join(response, entry.url)) is not None
+                and self._may_follow(url)
+            ):
                 yield self._discovery_request(
                     entry.url,
                     self.parse_sitemap,
@@ -247,8 +251,8 @@ class NewsSpider(scrapy.Spider):
             href = link.attrib.get("href", "")
             if href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            url = response.urljoin(href)
-            if not self._is_http(url):
+            url = self._join(response, href)
+            if url is None or not self._is_http(url):
                 continue
             if self.source.is_article_url(normalize_url(url)):
                 articles.append((url, None, "listing"))
@@ -265,6 +269,15 @@ class NewsSpider(scrapy.Spider):
                     errback=self.on_error,
                     meta={"via": "listing", "hops": hops + 1},
                 )
+
+    def _join(self, response: Response, link: str) -> str | None:
+        """``link`` made absolute on ``response``; None (counted as not http) when malformed
+        ("http://[x"): one bad link must not lose the other links of its page or sitemap."""
+        try:
+            return response.urljoin(link)
+        except ValueError:
+            self.crawler.stats.inc_value("newsflow/not_http")
+            return None
 
     def _is_http(self, url: str) -> bool:
         """Whether ``url`` may be requested: ftp, s3, file and data URLs are counted and dropped."""
